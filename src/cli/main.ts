@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { describeError } from "../core/errors.js";
+import { registerClusterCommands } from "./cluster.js";
+import { exitCodeFor } from "./exit-codes.js";
+
+const program = new Command("railyard")
+  .description(
+    "Continuous delivery for Kubernetes: app file → plan → apply → wait → explain → record → roll back",
+  )
+  .version("0.1.0")
+  .exitOverride()
+  .showHelpAfterError();
+
+registerClusterCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed help or the usage error; usage errors are invalid input.
+    process.exit(error.exitCode === 0 ? 0 : 1);
+  }
+  process.stderr.write(`error: ${describeError(error)}\n`);
+  if (process.env.RAILYARD_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exit(exitCodeFor(error));
+}

@@ -1,0 +1,43 @@
+/**
+ * Errors named by what went wrong, each carrying what to do about it. They are mapped once to a CLI
+ * exit code (src/cli/exit-codes.ts) and, later, once to an HTTP status.
+ */
+
+export abstract class RailyardError extends Error {
+  /** One sentence telling the reader how to get past this error. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** The user's input (a file, a flag, an argument) is wrong; nothing was changed. */
+export class InputError extends RailyardError {}
+
+/** Something the user named does not exist. */
+export class NotFoundError extends RailyardError {}
+
+/** The request collides with current state (already running, already exists, locked). */
+export class ConflictError extends RailyardError {}
+
+/** The caller may not do this. */
+export class NotAllowedError extends RailyardError {}
+
+/** A server, cluster or tool Railyard depends on cannot be reached or failed. */
+export class UpstreamError extends RailyardError {}
+
+/** A required local tool (Go, a Debian package) is missing or too old. */
+export class PrerequisiteError extends RailyardError {}
+
+/** A rollout did not complete. */
+export class RolloutError extends RailyardError {}
+
+export function describeError(error: unknown): string {
+  if (error instanceof RailyardError) {
+    return error.hint ? `${error.message}\n  ${error.hint}` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
