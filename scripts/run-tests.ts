@@ -8,7 +8,7 @@
  *   tsx scripts/run-tests.ts --unit     unit tests only, no cluster
  *   tsx scripts/run-tests.ts FILE...    only these files (a cluster is started if any is under test/)
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -37,6 +37,16 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 let cluster: LocalCluster | undefined;
 const env = { ...process.env };
 if (needsCluster) {
+  // Integration tests run the CLI as users do: the compiled build behind bin/railyard.js.
+  const build = spawnSync(
+    process.execPath,
+    [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+    {
+      cwd: root,
+      stdio: "inherit",
+    },
+  );
+  if (build.status !== 0) process.exit(build.status ?? 1);
   await ensureBinaries({ log });
   const name = `test-run-${process.pid}`;
   cluster = await startCluster({
@@ -51,7 +61,16 @@ if (needsCluster) {
 
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=3", ...files],
+  // A test still running after 10 minutes is hung: fail it rather than the whole CI run's time limit.
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    "--test-concurrency=3",
+    "--test-timeout=600000",
+    ...files,
+  ],
   { cwd: root, env, stdio: "inherit" },
 );
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

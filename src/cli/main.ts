@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { describeError } from "../core/errors.js";
+import { registerAppCommands } from "./app.js";
 import { registerClusterCommands } from "./cluster.js";
+import { registerReleaseCommands } from "./releases.js";
 import { exitCodeFor } from "./exit-codes.js";
 
 const program = new Command("railyard")
@@ -12,6 +14,8 @@ const program = new Command("railyard")
   .exitOverride()
   .showHelpAfterError();
 
+registerAppCommands(program);
+registerReleaseCommands(program);
 registerClusterCommands(program);
 
 try {

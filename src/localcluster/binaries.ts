@@ -139,7 +139,7 @@ async function build(dir: string, sourceHash: string, env: NodeJS.ProcessEnv, lo
 
   log(
     `Building the local Kubernetes control plane (Kubernetes ${KUBERNETES_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}) ` +
-      `from source. This happens once per machine and takes about 15-25 minutes on 2 cores; later starts take seconds.`,
+      `from source. This happens once per machine and takes about 10-15 minutes on 2 cores; later starts take seconds.`,
   );
   try {
     log(`[1/${STEPS}] checking the Go toolchain and downloading modules (${elapsed()})`);

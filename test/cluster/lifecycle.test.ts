@@ -22,9 +22,9 @@ function railyard(...args: string[]) {
 }
 
 describe("railyard cluster up / kubeconfig / down", () => {
-  it("starts a named cluster kubectl can use, refuses a second of the same name, and stops without leftovers", async () => {
+  it("starts a named cluster kubectl can use, refuses a second of the same name, and stops without leftovers", async (t) => {
     const name = `lc-${randomBytes(2).toString("hex")}`;
-    after(() => railyard("cluster", "down", "--name", name));
+    t.after(() => railyard("cluster", "down", "--name", name));
     const up = await railyard("cluster", "up", "--name", name, "--nodes", "2");
     assert.equal(up.code, 0, up.stderr);
     assert.match(up.stderr, /kube-apiserver ready/, "progress is reported while starting");
@@ -72,10 +72,10 @@ describe("railyard cluster up / kubeconfig / down", () => {
     assert.match(gone.stderr, /No local cluster named/);
   });
 
-  it("refuses an API port that is in use, with what to do, and leaves nothing behind", async () => {
+  it("refuses an API port that is in use, with what to do, and leaves nothing behind", async (t) => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-    after(() => blocker.close());
+    t.after(() => blocker.close());
     const { port } = blocker.address() as { port: number };
     const name = `busy-${randomBytes(2).toString("hex")}`;
     const up = await railyard("cluster", "up", "--name", name, "--api-port", String(port));

@@ -24,6 +24,16 @@ export interface TestCluster {
 }
 
 let shared: Promise<TestCluster> | undefined;
+const namespaces: string[] = [];
+let privateCluster: { stop(): Promise<void> } | undefined;
+
+// One hook for the whole file: hooks registered from inside concurrent tests are not reliably scoped.
+after(async () => {
+  if (!shared) return;
+  const cluster = await shared;
+  await Promise.all(namespaces.map((name) => cluster.core.deleteNamespace({ name }).catch(() => {})));
+  await privateCluster?.stop();
+});
 
 /**
  * The run's shared local cluster. Run through `npm test` it is already up; a test file run on its own
@@ -45,7 +55,7 @@ async function connect(): Promise<TestCluster> {
       ownerPid: process.pid,
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    after(() => cluster.stop());
+    privateCluster = cluster;
     kubeconfigPath = cluster.kubeconfigPath;
   }
   const kubeconfig = readFileSync(kubeconfigPath, "utf8");
@@ -63,7 +73,7 @@ async function connect(): Promise<TestCluster> {
     async namespace(prefix) {
       const name = `${prefix}-${randomBytes(3).toString("hex")}`;
       await core.createNamespace({ body: { metadata: { name, labels: { "railyard.dev/test": "true" } } } });
-      after(() => core.deleteNamespace({ name }).catch(() => {}));
+      namespaces.push(name);
       // Pods are refused until the controller manager has created the namespace's default ServiceAccount.
       await waitFor(`ServiceAccount default in ${name}`, () =>
         core.readNamespacedServiceAccount({ name: "default", namespace: name }).then(() => true),

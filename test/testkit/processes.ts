@@ -19,20 +19,31 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion and captures its output; never throws for a non-zero exit. */
-export function run(
-  command: string,
-  args: string[],
-  options: SpawnOptions & { input?: string } = {},
-): Promise<RunResult> {
+export type RunOptions = SpawnOptions & { input?: string; timeoutMs?: number };
+
+/**
+ * Runs a command to completion and captures its output; never throws for a non-zero exit. A command
+ * still running after `timeoutMs` (default 3 minutes) is killed, so a hang fails its test, not CI.
+ */
+export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      ...options,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      stderr += `\n[killed: still running after ${(options.timeoutMs ?? 180_000) / 1000}s]`;
+      child.kill("SIGKILL");
+    }, options.timeoutMs ?? 180_000);
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
     if (options.input !== undefined) {
       child.stdin?.on("error", () => {}); // a command may exit before reading its input
       child.stdin?.end(options.input);
@@ -41,11 +52,7 @@ export function run(
 }
 
 /** Runs a command and throws with its output when it fails. */
-export async function runOk(
-  command: string,
-  args: string[],
-  options: SpawnOptions & { input?: string } = {},
-): Promise<string> {
+export async function runOk(command: string, args: string[], options: RunOptions = {}): Promise<string> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
     throw new Error(`${command} ${args.join(" ")} exited ${result.code}:\n${result.stderr || result.stdout}`);

@@ -1,0 +1,133 @@
+import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubeObject } from "../../core/kube/objects.js";
+import { objectRef } from "../../core/kube/objects.js";
+import { ConflictError } from "../../core/errors.js";
+import { isNotFound } from "./errors.js";
+import type { KubeTarget } from "./target.js";
+
+export const FIELD_MANAGER = "railyard";
+
+export const CHANGE_ACTIONS = ["created", "configured", "unchanged", "pruned"] as const;
+export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
+
+export interface AppliedObject {
+  ref: string;
+  action: ChangeAction;
+  /** What the API server returned (after apply or dry-run). */
+  result: KubeObject;
+  /** The live object before this apply, if any. */
+  live?: KubeObject;
+}
+
+/** Reads an object; undefined when it does not exist. */
+export async function readLive(target: KubeTarget, object: KubeObject): Promise<KubeObject | undefined> {
+  try {
+    return (await target.objects.read(header(object))) as unknown as KubeObject;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Server-side apply under one field manager. With `dryRun` nothing is persisted: the API server runs
+ * defaulting, validation and admission, which is both the plan (diff) and the pre-flight check.
+ */
+export async function serverSideApply(
+  target: KubeTarget,
+  objects: KubeObject[],
+  options: { dryRun: boolean; force: boolean },
+): Promise<AppliedObject[]> {
+  const results: AppliedObject[] = [];
+  for (const object of objects) {
+    const ref = objectRef(object);
+    const live = await target.call(`read ${ref}`, () => readLive(target, object));
+    const result = await target.call(`${options.dryRun ? "check (dry-run) " : "apply "}${ref}`, async () => {
+      try {
+        return (await target.objects.patch(
+          object as KubernetesObject,
+          undefined,
+          options.dryRun ? "All" : undefined,
+          FIELD_MANAGER,
+          options.force,
+          PatchStrategy.ServerSideApply,
+        )) as unknown as KubeObject;
+      } catch (error) {
+        if ((error as { code?: number }).code === 409) {
+          throw new ConflictError(
+            `${ref}: fields Railyard sets are owned by another field manager (someone changed them with kubectl or another tool).`,
+            {
+              hint: "Re-run with --force-conflicts to take them over, or remove the change made outside Railyard.",
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      }
+    });
+    const unchanged = options.dryRun
+      ? live !== undefined && sameContent(live, result)
+      : live?.metadata.resourceVersion === result.metadata.resourceVersion;
+    const action: ChangeAction = !live ? "created" : unchanged ? "unchanged" : "configured";
+    results.push({ ref, action, result, live });
+  }
+  return results;
+}
+
+export async function deleteObject(target: KubeTarget, object: KubeObject): Promise<boolean> {
+  return target.call(`delete ${objectRef(object)}`, async () => {
+    try {
+      await target.objects.delete(
+        header(object) as KubernetesObject,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        "Background",
+      );
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  });
+}
+
+function header(object: KubeObject) {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name: object.metadata.name!, namespace: object.metadata.namespace },
+  };
+}
+
+/** Compares two versions of an object ignoring the fields the server maintains. */
+export function sameContent(a: KubeObject, b: KubeObject): boolean {
+  return JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
+}
+
+/** The object without server-maintained noise, as shown in diffs. */
+export function comparable(object: KubeObject): KubeObject {
+  const { status: _status, ...rest } = object;
+  const {
+    managedFields: _m,
+    resourceVersion: _r,
+    uid: _u,
+    creationTimestamp: _c,
+    generation: _g,
+    ...metadata
+  } = object.metadata;
+  return sortKeys({ ...rest, metadata }) as KubeObject;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,159 @@
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import { applyOrder } from "../core/kube/kinds.js";
+import { redactSecretValues } from "../core/secrets/redact.js";
+import { render } from "../core/render/render.js";
+import { loadAppSpec } from "../core/spec/app.js";
+import { appJsonSchema, platformJsonSchema } from "../core/spec/json-schema.js";
+import { deploy } from "../delivery/deploy.js";
+import { diff } from "../delivery/diff.js";
+import {
+  DEFAULT_APP_FILE,
+  loadManifests,
+  loadProject,
+  renderEnvironment,
+  requireEnvironment,
+} from "../delivery/project.js";
+import { collectSet, parseDuration } from "./options.js";
+import { terminalReporter } from "./reporter.js";
+import { SpecError } from "../core/spec/issues.js";
+
+interface FileOptions {
+  file: string;
+  config?: string;
+}
+interface EnvOptions extends FileOptions {
+  env: string;
+  set?: Record<string, string>;
+}
+
+/** validate · schema · render · diff · deploy: the app file on its way to a cluster. */
+export function registerAppCommands(program: Command): void {
+  program
+    .command("validate")
+    .description("check app files (and the platform config) without contacting a cluster")
+    .option("-f, --file <file...>", "app file(s)", [DEFAULT_APP_FILE])
+    .option("--config <file>", "platform config (checked when given or present)")
+    .option("--env <env>", "also check the app against this environment")
+    .action((opts: { file: string[]; config?: string; env?: string }) => {
+      const issues = [];
+      for (const file of opts.file) {
+        try {
+          if (opts.config || opts.env) {
+            const project = loadProject(file, opts.config);
+            if (opts.env) requireEnvironment(project, opts.env);
+          } else {
+            loadAppSpec(readFileSync(resolve(file), "utf8"), relative(process.cwd(), resolve(file)));
+          }
+        } catch (error) {
+          if (error instanceof SpecError) issues.push(...error.issues);
+          else throw error;
+        }
+      }
+      if (issues.length > 0) throw new SpecError(issues);
+      process.stdout.write(
+        `${opts.file.length === 1 ? opts.file[0] : `${opts.file.length} app files`}: valid\n`,
+      );
+    });
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of the app file (or the platform config) for editors")
+    .option("--platform", "the platform config's schema instead")
+    .action((opts: { platform?: boolean }) => {
+      process.stdout.write(
+        `${JSON.stringify(opts.platform ? platformJsonSchema() : appJsonSchema(), null, 2)}\n`,
+      );
+    });
+
+  program
+    .command("render")
+    .description("print the Kubernetes objects an app becomes in an environment (Secret values hidden)")
+    .option("-f, --file <file>", "app file", DEFAULT_APP_FILE)
+    .option("--config <file>", "platform config")
+    .requiredOption("--env <env>", "environment")
+    .option("--set <key=value>", "set an arg (repeatable)", collectSet)
+    .option("-o, --output <format>", "yaml or json", "yaml")
+    .action((opts: EnvOptions & { output: string }) => {
+      const project = loadProject(opts.file, opts.config);
+      const env = requireEnvironment(project, opts.env);
+      // Secret values are never needed to show the shape: render with placeholders.
+      const secrets = Object.fromEntries(Object.keys(env.secrets ?? {}).map((key) => [key, ""]));
+      const rendered = render({
+        app: project.app,
+        environment: renderEnvironment(opts.env, env, secrets),
+        set: opts.set,
+        manifests: loadManifests(project),
+      });
+      const objects = applyOrder(rendered.objects).map(redactSecretValues);
+      process.stdout.write(
+        opts.output === "json"
+          ? `${JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 2)}\n`
+          : objects.map((o) => stringify(o)).join("---\n"),
+      );
+    });
+
+  program
+    .command("diff")
+    .description("show what a deploy would change (server-side dry-run, like kubectl diff)")
+    .option("-f, --file <file>", "app file", DEFAULT_APP_FILE)
+    .option("--config <file>", "platform config")
+    .requiredOption("--env <env>", "environment")
+    .option("--set <key=value>", "set an arg (repeatable)", collectSet)
+    .option("--force-conflicts", "take over fields another field manager owns")
+    .action(async (opts: EnvOptions & { forceConflicts?: boolean }) => {
+      const diffs = await diff({
+        appFile: opts.file,
+        configFile: opts.config,
+        env: opts.env,
+        set: opts.set,
+        forceConflicts: opts.forceConflicts,
+      });
+      for (const d of diffs) {
+        if (d.action === "unchanged" && !d.text) process.stdout.write(`${d.ref}: unchanged\n`);
+        else process.stdout.write(d.text.endsWith("\n") ? d.text : `${d.text}\n`);
+      }
+    });
+
+  program
+    .command("deploy")
+    .description("apply the app to an environment, wait for the rollout, explain and roll back a failure")
+    .option("-f, --file <file>", "app file", DEFAULT_APP_FILE)
+    .option("--config <file>", "platform config")
+    .requiredOption("--env <env>", "environment")
+    .option("--set <key=value>", "set an arg (repeatable)", collectSet)
+    .option("--timeout <duration>", "how long to wait for the rollout", parseDuration, 5 * 60_000)
+    .option("--no-rollback", "leave a failed revision in place instead of rolling back")
+    .option("--no-wait-lock", "fail instead of waiting when another deploy of the app is running")
+    .option("--force-conflicts", "take over fields another field manager owns")
+    .action(
+      async (
+        opts: EnvOptions & {
+          timeout: number;
+          rollback: boolean;
+          waitLock: boolean;
+          forceConflicts?: boolean;
+        },
+      ) => {
+        const result = await deploy({
+          appFile: opts.file,
+          configFile: opts.config,
+          env: opts.env,
+          set: opts.set,
+          timeoutMs: opts.timeout,
+          rollbackOnFailure: opts.rollback,
+          waitForLock: opts.waitLock,
+          forceConflicts: opts.forceConflicts,
+          reporter: terminalReporter(),
+        });
+        const images = result.record.images.map((i) => i.deployed).join(", ");
+        process.stdout.write(
+          `${result.record.app} revision ${result.record.revision} deployed to ${result.record.environment}` +
+            (images ? ` (${images})` : "") +
+            "\n",
+        );
+      },
+    );
+}

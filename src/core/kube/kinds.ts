@@ -1,0 +1,62 @@
+import type { KubeObject } from "./objects.js";
+
+/** Kinds that live outside namespaces, for manifests whose scope must be known without discovery. */
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "StorageClass",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "PriorityClass",
+  "IngressClass",
+  "RuntimeClass",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "APIService",
+  "CSIDriver",
+  "VolumeAttachment",
+]);
+
+export function isClusterScoped(kind: string): boolean {
+  return CLUSTER_SCOPED.has(kind);
+}
+
+/** Apply order: what others refer to first (like Helm's install order), workloads, then routes. */
+const ORDER = [
+  "Namespace",
+  "ResourceQuota",
+  "LimitRange",
+  "ServiceAccount",
+  "Secret",
+  "ConfigMap",
+  "PersistentVolumeClaim",
+  "Role",
+  "RoleBinding",
+  "Service",
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "CronJob",
+  "HorizontalPodAutoscaler",
+  "PodDisruptionBudget",
+  "Ingress",
+];
+
+export function applyOrder(objects: KubeObject[]): KubeObject[] {
+  const rank = (o: KubeObject) => {
+    const i = ORDER.indexOf(o.kind);
+    return i < 0 ? ORDER.length : i;
+  };
+  return [...objects].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Identity of an object across revisions: group/kind/namespace/name. */
+export function objectKey(o: Pick<KubeObject, "apiVersion" | "kind" | "metadata">): string {
+  const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
+  return `${group}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+}

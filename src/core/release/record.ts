@@ -1,0 +1,55 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { KubeObject } from "../kube/objects.js";
+import { redactSecretValues } from "../secrets/redact.js";
+
+export const RELEASE_STATUSES = ["deploying", "succeeded", "failed"] as const;
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+
+export interface ReleaseImage {
+  container: string;
+  /** The reference as rendered from the app file, e.g. `registry.local/api:1.4`. */
+  reference: string;
+  /** The digest it resolved to when the image policy pins digests. */
+  digest?: string;
+  /** What the workload runs: the pinned reference, or the tag when not pinned. */
+  deployed: string;
+}
+
+/** One deploy of an app to an environment: revision N, kept in the target cluster as a Secret. */
+export interface ReleaseRecord {
+  app: string;
+  environment: string;
+  namespace: string;
+  revision: number;
+  status: ReleaseStatus;
+  /** A rollback re-applies an earlier revision's objects as a new revision. */
+  rollbackOf?: number;
+  /** For a failed deploy that was rolled back automatically: the revision that rollback created. */
+  rolledBackBy?: number;
+  /** Rendered objects; Secret values are never stored (only their keys). */
+  objects: KubeObject[];
+  args: Record<string, string>;
+  images: ReleaseImage[];
+  source: { commit?: string; dirty?: boolean; file?: string };
+  actor: string;
+  startedAt: string;
+  finishedAt?: string;
+  diagnosis?: string;
+  message?: string;
+}
+
+export function encodeRecord(record: ReleaseRecord): string {
+  const safe = { ...record, objects: record.objects.map(redactSecretValues) };
+  return gzipSync(Buffer.from(JSON.stringify(safe))).toString("base64");
+}
+
+export function decodeRecord(encoded: string): ReleaseRecord {
+  return JSON.parse(gunzipSync(Buffer.from(encoded, "base64")).toString("utf8")) as ReleaseRecord;
+}
+
+/** The newest revision that finished successfully, other than `except`. */
+export function lastGoodRevision(records: ReleaseRecord[], except?: number): ReleaseRecord | undefined {
+  return records
+    .filter((r) => r.status === "succeeded" && r.revision !== except)
+    .sort((a, b) => b.revision - a.revision)[0];
+}

@@ -1,0 +1,263 @@
+/**
+ * The platform config (`railyard.config.yaml`): environments and registries, kept by the platform
+ * team. Secrets are only ever references (`fromEnv`, `fromFile`), never values.
+ */
+import { z } from "zod";
+import { type AppSpec, appLocations, type EnvEntry } from "./app.js";
+import { type Locate, type PathSegment, type SpecIssue, issueAt, SpecError } from "./issues.js";
+import {
+  DATA_KEY,
+  dnsLabel,
+  DNS_SUBDOMAIN,
+  KIND,
+  namedRecord,
+  PROCESS_ENV_NAME,
+  REGISTRY_HOST,
+  scalar,
+} from "./names.js";
+import { checkSchema, exactlyOneOf, withHint } from "./schema-issues.js";
+import { unknownNameHint } from "./suggest.js";
+import { templateVariables } from "./template.js";
+import { templatedFields } from "./templated-fields.js";
+import { parseYamlDocument } from "./yaml.js";
+
+export const INLINE_SECRET_HINT =
+  "secrets are referenced, never written in the config: use fromEnv or fromFile";
+
+export type SecretRef = { fromEnv: string } | { fromFile: string };
+
+const secretRef = z
+  .strictObject(
+    {
+      fromEnv: z
+        .string()
+        .regex(PROCESS_ENV_NAME, "is not an environment variable name")
+        .describe("Environment variable of the Railyard process that holds the value.")
+        .optional(),
+      fromFile: z
+        .string()
+        .min(1)
+        .describe("File holding the value, relative to the platform config.")
+        .optional(),
+    },
+    {
+      // Say why an inline value is refused, and never echo it back in the message.
+      error: (issue) =>
+        (issue.code === "invalid_type" && issue.input !== undefined) ||
+        (issue.code === "unrecognized_keys" && issue.keys.includes("value"))
+          ? withHint("a secret value may not be written here", INLINE_SECRET_HINT)
+          : undefined,
+    },
+  )
+  .superRefine(...exactlyOneOf(["fromEnv", "fromFile"]))
+  // The refinement guarantees one source; the cast gives callers a union they can narrow with `in`.
+  .transform((ref) => ref as SecretRef)
+  .describe("A reference to a secret value: { fromEnv: NAME } or { fromFile: PATH }.");
+
+const environment = z
+  .strictObject({
+    cluster: z
+      .strictObject({
+        kubeconfig: z
+          .string()
+          .min(1)
+          .describe("Kubeconfig file, relative to this file; default the usual one.")
+          .optional(),
+        context: z
+          .string()
+          .min(1)
+          .describe("Context in the kubeconfig; default its current context.")
+          .optional(),
+      })
+      .describe("The cluster this environment deploys to.")
+      .optional(),
+    namespace: dnsLabel().describe("Namespace the app's objects go to."),
+    allowedNamespaces: z
+      .array(dnsLabel())
+      .min(1)
+      .describe("Namespaces objects may be applied to; default just `namespace`.")
+      .optional(),
+    allowedKinds: z
+      .array(z.string().regex(KIND, "is not a Kubernetes kind (e.g. Deployment)"))
+      .describe(
+        "Kinds an app may deploy here, e.g. [Deployment, Service, Ingress, ConfigMap, Secret]; default any.",
+      )
+      .optional(),
+    domain: z
+      .string()
+      .regex(DNS_SUBDOMAIN, "is not a DNS name")
+      .describe("Domain for hosts, used as {{ env.domain }}.")
+      .optional(),
+    config: namedRecord(
+      z.string().regex(DATA_KEY, "is not a config key (letters, digits, '-', '_', '.')"),
+      scalar(),
+    )
+      .describe("Values apps read with `env: [{name, config: key}]`.")
+      .optional(),
+    secrets: namedRecord(
+      z.string().regex(DATA_KEY, "is not a secret key (letters, digits, '-', '_', '.')"),
+      secretRef,
+    )
+      .describe("Secrets apps read with `env: [{name, secret: key}]`, by reference only.")
+      .optional(),
+    deployers: z.array(z.string().min(1)).describe("Who may deploy to this environment.").optional(),
+    imagePolicy: z
+      .enum(["digest", "tag"])
+      .default("digest")
+      .describe("digest: pin images to their digest when deploying; tag: deploy the tag as written."),
+  })
+  .superRefine(
+    (env, ctx) => {
+      const allowed: unknown = env.allowedNamespaces;
+      if (Array.isArray(allowed) && typeof env.namespace === "string" && !allowed.includes(env.namespace)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["allowedNamespaces"],
+          message: `does not include the environment's namespace "${env.namespace}"`,
+        });
+      }
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  )
+  .transform((env) => ({ ...env, allowedNamespaces: env.allowedNamespaces ?? [env.namespace] }))
+  .describe("One environment: where it deploys and what it provides.");
+
+const registry = z.strictObject({
+  insecure: z.boolean().describe("Plain HTTP, or TLS without verification.").optional(),
+  credentials: z
+    .strictObject({
+      username: z.union([z.string(), secretRef], {
+        error: "expected a user name or { fromEnv } / { fromFile }",
+      }),
+      password: secretRef,
+    })
+    .optional(),
+});
+
+export const platformSchema = z
+  .strictObject({
+    environments: namedRecord(dnsLabel(), environment)
+      .refine((environments) => Object.keys(environments).length > 0, "must define at least one environment")
+      .describe("Environments by name."),
+    registries: namedRecord(
+      z.string().regex(REGISTRY_HOST, "is not a registry host (host or host:port)"),
+      registry,
+    )
+      .describe("Settings per registry host, for resolving image digests.")
+      .optional(),
+  })
+  .meta({
+    title: "Railyard platform config",
+    description: "Environments, clusters and registries, kept by the platform team (railyard.config.yaml).",
+  });
+
+export type PlatformConfig = z.output<typeof platformSchema>;
+export type EnvironmentConfig = PlatformConfig["environments"][string];
+
+/** Parses and validates a platform config; throws SpecError listing every problem. */
+export function loadPlatformConfig(text: string, file: string): PlatformConfig {
+  const { value, locate } = parseYamlDocument(text, file);
+  const result = checkSchema(platformSchema, value, file, locate);
+  if (!result.ok) throw new SpecError(result.issues);
+  return result.data;
+}
+
+/**
+ * What an app needs from one environment that the environment does not provide: the environment
+ * itself, config and secret keys, a domain for `{{ env.domain }}`. Without `locate`, positions come
+ * from when the app was loaded by `loadAppSpec` (or the issues name the file only).
+ */
+export function checkAppAgainstEnvironment(
+  app: AppSpec,
+  appFile: string,
+  locate: Locate,
+  platform: PlatformConfig,
+  envName: string,
+): SpecIssue[];
+export function checkAppAgainstEnvironment(
+  app: AppSpec,
+  appFile: string,
+  platform: PlatformConfig,
+  envName: string,
+): SpecIssue[];
+export function checkAppAgainstEnvironment(
+  app: AppSpec,
+  appFile: string,
+  ...rest: [Locate, PlatformConfig, string] | [PlatformConfig, string]
+): SpecIssue[] {
+  const [locate, platform, envName] =
+    rest.length === 3 ? rest : [appLocations(app) ?? (() => ({ line: 0, col: 0 })), ...rest];
+  const issues: SpecIssue[] = [];
+  const report: Report = (path, message, hint, at) =>
+    issues.push(issueAt(appFile, locate, path, message, { hint, ...(at ? { at } : {}) }));
+
+  const known = Object.keys(platform.environments);
+  for (const name of Object.keys(app.environments ?? {})) {
+    if (known.includes(name)) continue;
+    const message = `environment "${name}" is not in the platform config`;
+    report(["environments", name], message, unknownNameHint(name, known), "key");
+  }
+  const env = Object.hasOwn(platform.environments, envName) ? platform.environments[envName] : undefined;
+  if (env === undefined) {
+    const message = `environment "${envName}" is not in the platform config`;
+    issues.push({ file: appFile, line: 0, col: 0, path: "", message, hint: unknownNameHint(envName, known) });
+    return issues;
+  }
+  checkConfigAndSecretKeys(app, envName, env, report);
+  if (env.domain === undefined) checkDomainUse(app, envName, report);
+  return issues;
+}
+
+type Report = (path: readonly PathSegment[], message: string, hint: string, at?: "key") => void;
+
+/** Env entries that read `config:` or `secret:` keys the environment does not define. */
+function checkConfigAndSecretKeys(
+  app: AppSpec,
+  envName: string,
+  env: EnvironmentConfig,
+  report: Report,
+): void {
+  const provided = { config: Object.keys(env.config ?? {}), secret: Object.keys(env.secrets ?? {}) };
+  const override = Object.hasOwn(app.environments ?? {}, envName) ? app.environments?.[envName] : undefined;
+  const lists: { path: PathSegment[]; entries: EnvEntry[] }[] = [
+    ...(app.containers ?? []).map((c, i) => ({ path: ["containers", i, "env"], entries: c.env ?? [] })),
+    ...Object.entries(override?.containers ?? {}).map(([name, c]) => ({
+      path: ["environments", envName, "containers", name, "env"],
+      entries: c.env ?? [],
+    })),
+  ];
+  for (const { path, entries } of lists) {
+    for (const [index, entry] of entries.entries()) {
+      const reference = keyReference(entry);
+      if (reference === undefined || provided[reference.source].includes(reference.key)) continue;
+      const { source, key } = reference;
+      const section = source === "config" ? "config" : "secrets";
+      const hint =
+        provided[source].length === 0
+          ? `environment "${envName}" defines no ${section}; add it under environments.${envName}.${section} in the platform config`
+          : unknownNameHint(key, provided[source]);
+      report(
+        [...path, index, source],
+        `${source} "${key}" is not defined for environment "${envName}"`,
+        hint,
+      );
+    }
+  }
+}
+
+function keyReference(entry: EnvEntry): { source: "config" | "secret"; key: string } | undefined {
+  if ("config" in entry) return { source: "config", key: entry.config };
+  if ("secret" in entry) return { source: "secret", key: entry.secret };
+  return undefined;
+}
+
+/** Templates that use `{{ env.domain }}` in an environment that has none. */
+function checkDomainUse(app: AppSpec, envName: string, report: Report): void {
+  for (const field of templatedFields(app)) {
+    const [first, owner] = field.path;
+    if (first === "environments" && owner !== envName) continue;
+    if (!templateVariables(field.value).includes("env.domain")) continue;
+    const message = `"${field.value}" uses env.domain, and environment "${envName}" has no domain`;
+    report(field.path, message, `set environments.${envName}.domain in the platform config`);
+  }
+}
