@@ -37,10 +37,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 let cluster: LocalCluster | undefined;
 const env = { ...process.env };
 if (needsCluster) {
-  // Integration tests run the CLI as users do: the compiled build behind bin/railyard.js.
+  // Integration tests run the CLI as users do: the bundle behind bin/railyard.js.
   const build = spawnSync(
     process.execPath,
-    [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+    ["--import", "tsx", join(root, "scripts/build.ts")],
     {
       cwd: root,
       stdio: "inherit",

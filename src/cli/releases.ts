@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { Log } from "@kubernetes/client-node";
-import { PassThrough } from "node:stream";
 import type { ReleaseRecord } from "../core/release/record.js";
 import { connectEnvironment, history, rollback, status } from "../delivery/releases.js";
+import { listPods, streamContainerLog } from "../adapters/kubernetes/workloads.js";
 import { outputFormat, parseDuration, revisionNumber } from "./options.js";
 import { terminalReporter } from "./reporter.js";
 
@@ -140,37 +139,33 @@ export function registerReleaseCommands(program: Command): void {
     .option("--tail <lines>", "lines per container", (v) => Number(v), 100)
     .action(async (app: string, opts: EnvOptions & { follow?: boolean; tail: number }) => {
       const where = connectEnvironment(opts.config, app, opts.env);
-      const pods = await where.target.call(`list pods of ${app}`, () =>
-        where.target.core.listNamespacedPod({
-          namespace: where.namespace,
-          labelSelector: `railyard.dev/app=${app},railyard.dev/environment=${opts.env}`,
-        }),
+      const pods = await listPods(
+        where.target,
+        where.namespace,
+        `railyard.dev/app=${app},railyard.dev/environment=${opts.env}`,
       );
-      if (pods.items.length === 0) {
+      if (pods.length === 0) {
         process.stdout.write(`${app} has no pods in ${opts.env}.\n`);
         return;
       }
-      const log = new Log(where.target.kc);
-      const streams = pods.items.flatMap((pod) =>
+      const streams = pods.flatMap((pod) =>
         (pod.spec?.containers ?? []).map(async (container) => {
-          const prefix = `[${pod.metadata!.name}/${container.name}] `;
-          const out = new PassThrough();
+          const prefix = `[${pod.metadata.name}/${container.name}] `;
           let partial = "";
-          out.on("data", (chunk: Buffer) => {
-            const lines = (partial + chunk.toString()).split("\n");
-            partial = lines.pop() ?? "";
-            for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
-          });
           try {
-            await new Promise<void>((resolve, reject) => {
-              out.on("end", () => resolve());
-              log
-                .log(where.namespace, pod.metadata!.name!, container.name, out, {
-                  follow: opts.follow ?? false,
-                  tailLines: opts.tail,
-                })
-                .catch(reject);
-            });
+            await streamContainerLog(
+              where.target,
+              where.namespace,
+              pod.metadata.name!,
+              container.name,
+              { follow: opts.follow ?? false, tailLines: opts.tail },
+              (text) => {
+                const lines = (partial + text).split("\n");
+                partial = lines.pop() ?? "";
+                for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
+              },
+            );
+            if (partial) process.stdout.write(`${prefix}${partial}\n`);
           } catch (error) {
             process.stderr.write(`${prefix}logs unavailable: ${(error as Error).message}\n`);
           }

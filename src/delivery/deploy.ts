@@ -9,10 +9,10 @@ import { type ReleaseImage, type ReleaseRecord, lastGoodRevision } from "../core
 import { render, type RenderedApp } from "../core/render/render.js";
 import { REDACTED, secretScrubber } from "../core/secrets/redact.js";
 import { deleteObject, readLive, serverSideApply, type AppliedObject } from "../adapters/kubernetes/apply.js";
-import { loadKubeConfig } from "../adapters/kubernetes/connect.js";
+import { connectTarget } from "../adapters/kubernetes/connect.js";
 import { acquireDeployLock } from "../adapters/kubernetes/lock.js";
 import { createRelease, listReleases, updateRelease } from "../adapters/kubernetes/releases.js";
-import { KubeTarget } from "../adapters/kubernetes/target.js";
+import type { KubeTarget } from "../adapters/kubernetes/target.js";
 import { gitSource } from "../adapters/git/source.js";
 import { resolveImageDigest } from "../adapters/registry/resolve.js";
 import {
@@ -81,8 +81,7 @@ export async function prepareDeploy(
   const input = { app: project.app, environment, set: request.set, git, manifests };
   const unpinned = render(input);
 
-  const kc = loadKubeConfig(env.cluster, dirname(project.configFile!), request.env);
-  const target = new KubeTarget(kc);
+  const target = connectTarget(env.cluster, dirname(project.configFile!), request.env);
   target.setScrubber(scrub);
 
   const images = await resolveImages(unpinned.images, env, project, request.reporter);
@@ -127,11 +126,24 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const app = project.app.name;
   const namespace = env.namespace;
 
-  await target.call(`read namespace ${namespace}`, () => target.core.readNamespace({ name: namespace }));
-  const lock = await acquireDeployLock(target, namespace, app, envName, {
-    wait: request.waitForLock ?? true,
-    onWait: (message) => reporter.step(message),
-  });
+  // Independent requests go together: the namespace must exist, the lock must be ours, and the
+  // resource lists of the objects' API versions are needed for their paths.
+  const [namespaceFound, locked] = await Promise.allSettled([
+    target.call(`read namespace ${namespace}`, () =>
+      target.client.request("GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}`),
+    ),
+    acquireDeployLock(target, namespace, app, envName, {
+      wait: request.waitForLock ?? true,
+      onWait: (message) => reporter.step(message),
+    }),
+    target.client.prefetchDiscovery(rendered.objects.map((o) => o.apiVersion)),
+  ]);
+  if (namespaceFound.status === "rejected") {
+    if (locked.status === "fulfilled") await locked.value.release();
+    throw namespaceFound.reason;
+  }
+  if (locked.status === "rejected") throw locked.reason;
+  const lock = locked.value;
   try {
     const records = await listReleases(target, namespace, app, envName);
     const previous = records.at(-1);
@@ -164,7 +176,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     };
     await createRelease(target, record);
     reporter.step(`Deploying ${app} to ${envName} as revision ${record.revision}.`);
-    return await applyAndWatch(target, record, objects, records, request, prepared.scrub);
+    // The dry-run just read every live object; the apply compares against those reads.
+    const live = new Map(planned.map((p) => [objectKey(p.result), p.live]));
+    return await applyAndWatch(target, record, objects, records, { ...request, live }, prepared.scrub);
   } finally {
     await lock.release();
   }
@@ -176,7 +190,13 @@ export async function applyAndWatch(
   record: ReleaseRecord,
   objects: KubeObject[],
   history: ReleaseRecord[],
-  options: { timeoutMs?: number; rollbackOnFailure?: boolean; forceConflicts?: boolean; reporter: Reporter },
+  options: {
+    timeoutMs?: number;
+    rollbackOnFailure?: boolean;
+    forceConflicts?: boolean;
+    reporter: Reporter;
+    live?: Map<string, KubeObject | undefined>;
+  },
   scrub: (text: string) => string,
 ): Promise<DeployResult> {
   const reporter = options.reporter;
@@ -213,9 +233,11 @@ export async function applyAndWatch(
   const rollBack = (options.rollbackOnFailure ?? true) && good !== undefined;
   if (!rollBack) {
     await finish(target, record, "failed", { diagnosis });
+    const failed = `Revision ${record.revision} of ${record.app} failed in ${record.environment}: ${diagnosis}`;
+    if (record.rollbackOf !== undefined) throw new RolloutError(failed);
     const why = good ? "--no-rollback was given" : "there is no earlier good revision";
     throw new RolloutError(
-      `Revision ${record.revision} of ${record.app} failed in ${record.environment}: ${diagnosis}` +
+      failed +
         (logTail ? `\nLast log lines:\n${logTail}` : "") +
         `\nNot rolled back (${why}); revision ${record.revision} stays applied and is recorded as failed.`,
     );
@@ -242,17 +264,18 @@ export async function applyAndWatch(
     rollback,
     objectsToReapply(good),
     [...history, { ...record, status: "failed" }],
-    { ...options, rollbackOnFailure: false },
+    { ...options, rollbackOnFailure: false, live: undefined },
     scrub,
   ).then(
     () =>
-      `rolled back to revision ${good.revision} (now revision ${rollback.revision}), which is serving again`,
-    (error: unknown) => `the rollback to revision ${good.revision} failed too: ${(error as Error).message}`,
+      `Automatically rolled back to revision ${good.revision} (now revision ${rollback.revision}), which is serving again.`,
+    (error: unknown) =>
+      `The automatic rollback to revision ${good.revision} failed too: ${(error as Error).message}`,
   );
   throw new RolloutError(
     `Revision ${record.revision} of ${record.app} failed in ${record.environment}: ${diagnosis}` +
       (logTail ? `\nLast log lines:\n${logTail}` : "") +
-      `\nAutomatically ${restored}.`,
+      `\n${restored}`,
   );
 }
 

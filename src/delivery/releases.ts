@@ -4,11 +4,11 @@ import { InputError, NotFoundError } from "../core/errors.js";
 import { assessDeploymentRollout } from "../core/health/rollout.js";
 import type { KubeObject } from "../core/kube/objects.js";
 import { type ReleaseRecord, lastGoodRevision } from "../core/release/record.js";
-import { loadKubeConfig } from "../adapters/kubernetes/connect.js";
+import { connectTarget } from "../adapters/kubernetes/connect.js";
 import { acquireDeployLock } from "../adapters/kubernetes/lock.js";
 import { createRelease, listReleases } from "../adapters/kubernetes/releases.js";
 import { readLive, sameContent, serverSideApply } from "../adapters/kubernetes/apply.js";
-import { KubeTarget } from "../adapters/kubernetes/target.js";
+import type { KubeTarget } from "../adapters/kubernetes/target.js";
 import { readDeploymentState } from "../adapters/kubernetes/workloads.js";
 import { loadPlatformConfig, type PlatformConfig } from "../core/spec/platform.js";
 import { DEFAULT_CONFIG_FILE } from "./project.js";
@@ -42,7 +42,7 @@ export function connectEnvironment(
       hint: `Known environments: ${Object.keys(platform.environments).join(", ")}.`,
     });
   }
-  const target = new KubeTarget(loadKubeConfig(env.cluster, dirname(path), envName));
+  const target = connectTarget(env.cluster, dirname(path), envName);
   return { app, envName, namespace: env.namespace, target };
 }
 

@@ -1,7 +1,12 @@
 import { diagnose, type Diagnosis } from "../core/diagnose/diagnose.js";
 import { assessDeploymentRollout } from "../core/health/rollout.js";
 import type { KubeEvent, KubeObject } from "../core/kube/objects.js";
-import { containerLogTail, listEvents, readDeploymentState } from "../adapters/kubernetes/workloads.js";
+import {
+  containerLogTail,
+  listEvents,
+  readDeployment,
+  readDeploymentParts,
+} from "../adapters/kubernetes/workloads.js";
 import type { KubeTarget } from "../adapters/kubernetes/target.js";
 import type { Reporter } from "./reporter.js";
 
@@ -12,7 +17,14 @@ export interface RolloutOutcome {
   message: string;
 }
 
-const POLL_MS = 250;
+/**
+ * The Deployment's status is read often at first, when a rollout usually completes, then less often;
+ * pods, ReplicaSets and events (for progress details and diagnosis) every DETAILS_MS.
+ */
+function pollInterval(elapsedMs: number): number {
+  return elapsedMs < 5_000 ? 50 : elapsedMs < 60_000 ? 250 : 1000;
+}
+const DETAILS_MS = 500;
 
 /**
  * Waits until every Deployment among the applied objects has rolled out (`kubectl rollout status`
@@ -23,32 +35,46 @@ export async function waitForRollout(
   objects: KubeObject[],
   options: { timeoutMs: number; since: Date; reporter: Reporter },
 ): Promise<RolloutOutcome> {
-  const deployments = objects.filter((o) => o.kind === "Deployment" && o.apiVersion === "apps/v1");
-  const deadline = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
   const seenEvents = new Set<string>();
   const lastProgress = new Map<string, string>();
-  let pending = deployments.map((d) => ({ namespace: d.metadata.namespace!, name: d.metadata.name! }));
+  const lastDetails = new Map<string, number>();
+  let pending = objects
+    .filter((o) => o.kind === "Deployment" && o.apiVersion === "apps/v1")
+    .map((d) => ({ namespace: d.metadata.namespace!, name: d.metadata.name! }));
 
   while (pending.length > 0) {
     const stillPending: typeof pending = [];
     for (const ref of pending) {
-      const state = await readDeploymentState(target, ref.namespace, ref.name);
-      if (!state) {
+      const key = `${ref.namespace}/${ref.name}`;
+      const deployment = await readDeployment(target, ref.namespace, ref.name);
+      if (!deployment) {
         stillPending.push(ref);
         continue;
       }
-      const progress = assessDeploymentRollout(state.deployment);
-      const line = `Deployment ${ref.namespace}/${ref.name}: ${progress.ready}/${progress.desired} pods ready, ${progress.updated} updated — ${progress.message}`;
-      if (lastProgress.get(ref.name) !== line) {
+      const progress = assessDeploymentRollout(deployment);
+      const line = `Deployment ${key}: ${progress.ready}/${progress.desired} pods ready, ${progress.updated} updated — ${progress.message}`;
+      if (lastProgress.get(key) !== line) {
         options.reporter.progress(line);
-        lastProgress.set(ref.name, line);
+        lastProgress.set(key, line);
       }
       if (progress.done) continue;
       stillPending.push(ref);
+      // Until the controller has seen the new spec, the pods on view belong to the previous one.
+      if (!progress.observed && Date.now() < deadline) continue;
 
-      const events = (await listEvents(target, ref.namespace)).filter((e) => isRecent(e, options.since));
-      reportNewEvents(events, seenEvents, state.pods, ref.name, options.reporter);
       const timedOut = Date.now() >= deadline;
+      if (!timedOut && !progress.deadlineExceeded && Date.now() - (lastDetails.get(key) ?? 0) < DETAILS_MS)
+        continue;
+      lastDetails.set(key, Date.now());
+      const [parts, allEvents] = await Promise.all([
+        readDeploymentParts(target, deployment),
+        listEvents(target, ref.namespace),
+      ]);
+      const events = allEvents.filter((e) => isRecent(e, options.since));
+      reportNewEvents(events, seenEvents, parts.pods, ref.name, options.reporter);
+      const state = { deployment, ...parts };
       const found = diagnose({ ...state, events, now: new Date() });
       if (found && (found.certain || timedOut || progress.deadlineExceeded)) {
         return {
@@ -60,12 +86,13 @@ export async function waitForRollout(
       if (timedOut) {
         return {
           ok: false,
-          message: `Deployment ${ref.namespace}/${ref.name} did not finish rolling out within ${Math.round(options.timeoutMs / 1000)}s (${progress.message}).`,
+          message: `Deployment ${key} did not finish rolling out within ${Math.round(options.timeoutMs / 1000)}s (${progress.message}).`,
         };
       }
     }
     pending = stillPending;
-    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (pending.length > 0)
+      await new Promise((resolve) => setTimeout(resolve, pollInterval(Date.now() - started)));
   }
   return { ok: true, message: "rolled out" };
 }

@@ -270,10 +270,10 @@ async function startOnce(plan: StartPlan): Promise<LocalCluster> {
       waitHealthy(kwok, `http://127.0.0.1:${ports.kwok}/healthz`, () => true),
     ]);
 
-    await createNodes(kubeconfig, plan.nodes, plan.capacity);
-    await waitForNodesReady(kubeconfig, plan.nodes, READY_TIMEOUT_MS);
+    await createNodes(kubeconfigPath, plan.nodes, plan.capacity);
+    await waitForNodesReady(kubeconfigPath, plan.nodes, READY_TIMEOUT_MS);
     log(`${plan.nodes} node(s) Ready (${formatDuration(Date.now() - started)})`);
-    await waitForDefaultServiceAccount(kubeconfig, READY_TIMEOUT_MS);
+    await waitForDefaultServiceAccount(kubeconfigPath, READY_TIMEOUT_MS);
 
     const pids = Object.fromEntries(processes.map((p) => [p.name, p.pid]));
     const state: ClusterState = {

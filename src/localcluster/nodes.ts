@@ -1,5 +1,6 @@
-import { CoreV1Api, KubeConfig, type V1Node } from "@kubernetes/client-node";
 import { UpstreamError } from "../core/errors.js";
+import { KubeClient } from "../adapters/kubernetes/client.js";
+import { loadCredentials } from "../adapters/kubernetes/kubeconfig.js";
 import { sleep } from "./processes.js";
 
 export interface NodeCapacity {
@@ -8,58 +9,65 @@ export interface NodeCapacity {
   pods: string;
 }
 
-function coreApi(kubeconfig: string): CoreV1Api {
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfig);
-  return kc.makeApiClient(CoreV1Api);
+interface NodeList {
+  items: { status?: { conditions?: { type: string; status: string }[] } }[];
+}
+
+function client(kubeconfigPath: string): KubeClient {
+  return new KubeClient(loadCredentials({ kubeconfig: kubeconfigPath }));
 }
 
 /** Fake nodes for kwok to manage, shaped like kwokctl's node template (no taints, so pods schedule). */
-export async function createNodes(kubeconfig: string, count: number, capacity: NodeCapacity): Promise<void> {
-  const core = coreApi(kubeconfig);
-  for (let i = 0; i < count; i++) {
-    const name = `kwok-node-${i}`;
-    const node: V1Node = {
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: {
-        name,
-        annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
-        labels: {
-          "kubernetes.io/hostname": name,
-          "kubernetes.io/os": "linux",
-          "kubernetes.io/arch": "amd64",
-          "node-role.kubernetes.io/agent": "",
-          type: "kwok",
+export async function createNodes(
+  kubeconfigPath: string,
+  count: number,
+  capacity: NodeCapacity,
+): Promise<void> {
+  const api = client(kubeconfigPath);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const name = `kwok-node-${i}`;
+      return api.request("POST", "/api/v1/nodes", {
+        body: {
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: {
+            name,
+            annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+            labels: {
+              "kubernetes.io/hostname": name,
+              "kubernetes.io/os": "linux",
+              "kubernetes.io/arch": "amd64",
+              "node-role.kubernetes.io/agent": "",
+              type: "kwok",
+            },
+          },
+          status: {
+            allocatable: capacity,
+            capacity,
+            nodeInfo: {
+              architecture: "amd64",
+              operatingSystem: "linux",
+              kubeletVersion: "kwok",
+              containerRuntimeVersion: "kwok",
+            },
+          },
         },
-      },
-      status: {
-        allocatable: { ...capacity },
-        capacity: { ...capacity },
-        nodeInfo: {
-          architecture: "amd64",
-          operatingSystem: "linux",
-          bootID: "",
-          containerRuntimeVersion: "kwok",
-          kernelVersion: "",
-          kubeProxyVersion: "",
-          kubeletVersion: "kwok",
-          machineID: "",
-          osImage: "",
-          systemUUID: "",
-        },
-      },
-    };
-    await core.createNode({ body: node });
-  }
+      });
+    }),
+  );
 }
 
-export async function waitForNodesReady(kubeconfig: string, count: number, timeoutMs: number): Promise<void> {
-  const core = coreApi(kubeconfig);
+export async function waitForNodesReady(
+  kubeconfigPath: string,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  const api = client(kubeconfigPath);
   const deadline = Date.now() + timeoutMs;
   let ready = 0;
   while (Date.now() < deadline) {
-    const nodes = await core.listNode();
+    const nodes = await api.request<NodeList>("GET", "/api/v1/nodes");
     ready = nodes.items.filter((node) =>
       node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
     ).length;
@@ -72,11 +80,11 @@ export async function waitForNodesReady(kubeconfig: string, count: number, timeo
 }
 
 /** Pods cannot be created in a namespace before the controller manager has made its `default` ServiceAccount. */
-export async function waitForDefaultServiceAccount(kubeconfig: string, timeoutMs: number): Promise<void> {
-  const core = coreApi(kubeconfig);
+export async function waitForDefaultServiceAccount(kubeconfigPath: string, timeoutMs: number): Promise<void> {
+  const api = client(kubeconfigPath);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const found = await core.readNamespacedServiceAccount({ name: "default", namespace: "default" }).then(
+    const found = await api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default").then(
       () => true,
       () => false,
     );

@@ -1,9 +1,17 @@
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The package root: two levels above this file both in `src/` (tsx) and in `dist/` (compiled). */
-export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The package root: the nearest folder above this module with the package's tools (sources or bundle). */
+export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "tools", "cluster"))) return dir;
+    if (dirname(dir) === dir) return join(start, "..", "..");
+  }
+}
 
 /** The Go wrapper modules and stage files shipped with the package. */
 export const CLUSTER_TOOLS_DIR = join(PACKAGE_ROOT, "tools", "cluster");

@@ -30,8 +30,10 @@ describe("two deploys of one app and environment never interleave", () => {
       new Date(second!.startedAt).getTime() >= new Date(first!.finishedAt!).getTime(),
       `revision 2 started (${second!.startedAt}) only after revision 1 finished (${first!.finishedAt})`,
     );
+    // Whether the second had to wait depends on timing (the first may be done already); the held-lock
+    // test below makes waiting certain.
     const waited = reporters.filter((r) => r.lines.some((line) => line.includes("Waiting for it to finish")));
-    assert.equal(waited.length, 1, "exactly one deploy waited for the other");
+    assert.ok(waited.length <= 1, "at most one deploy waited for the other");
   });
 
   it("a held lock makes --no-wait-lock refuse with who holds it, and a waiting deploy go on once released", async () => {

@@ -1,6 +1,6 @@
-import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import type { KubeObject } from "../../core/kube/objects.js";
 import { objectRef } from "../../core/kube/objects.js";
+import { applyOrder, kindRank, objectKey } from "../../core/kube/kinds.js";
 import { ConflictError } from "../../core/errors.js";
 import { isNotFound } from "./errors.js";
 import type { KubeTarget } from "./target.js";
@@ -22,7 +22,7 @@ export interface AppliedObject {
 /** Reads an object; undefined when it does not exist. */
 export async function readLive(target: KubeTarget, object: KubeObject): Promise<KubeObject | undefined> {
   try {
-    return (await target.objects.read(header(object))) as unknown as KubeObject;
+    return await target.client.request<KubeObject>("GET", await target.client.objectPath(object));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -32,73 +32,86 @@ export async function readLive(target: KubeTarget, object: KubeObject): Promise<
 /**
  * Server-side apply under one field manager. With `dryRun` nothing is persisted: the API server runs
  * defaulting, validation and admission, which is both the plan (diff) and the pre-flight check.
+ * Objects of one apply-order rank go in parallel; ranks go in order. `live` (from a dry-run just
+ * before) saves reading every object again.
  */
 export async function serverSideApply(
   target: KubeTarget,
   objects: KubeObject[],
-  options: { dryRun: boolean; force: boolean },
+  options: { dryRun: boolean; force: boolean; live?: Map<string, KubeObject | undefined> },
 ): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
-  for (const object of objects) {
-    const ref = objectRef(object);
-    const live = await target.call(`read ${ref}`, () => readLive(target, object));
-    const result = await target.call(`${options.dryRun ? "check (dry-run) " : "apply "}${ref}`, async () => {
-      try {
-        return (await target.objects.patch(
-          object as KubernetesObject,
-          undefined,
-          options.dryRun ? "All" : undefined,
-          FIELD_MANAGER,
-          options.force,
-          PatchStrategy.ServerSideApply,
-        )) as unknown as KubeObject;
-      } catch (error) {
-        if ((error as { code?: number }).code === 409) {
-          throw new ConflictError(
-            `${ref}: fields Railyard sets are owned by another field manager (someone changed them with kubectl or another tool).`,
-            {
-              hint: "Re-run with --force-conflicts to take them over, or remove the change made outside Railyard.",
-              cause: error,
-            },
-          );
-        }
-        throw error;
-      }
-    });
-    const unchanged = options.dryRun
-      ? live !== undefined && sameContent(live, result)
-      : live?.metadata.resourceVersion === result.metadata.resourceVersion;
-    const action: ChangeAction = !live ? "created" : unchanged ? "unchanged" : "configured";
-    results.push({ ref, action, result, live });
+  for (const group of rankGroups(objects)) {
+    results.push(...(await Promise.all(group.map((object) => applyOne(target, object, options)))));
   }
   return results;
+}
+
+async function applyOne(
+  target: KubeTarget,
+  object: KubeObject,
+  options: { dryRun: boolean; force: boolean; live?: Map<string, KubeObject | undefined> },
+): Promise<AppliedObject> {
+  const ref = objectRef(object);
+  const live = options.live?.has(objectKey(object))
+    ? options.live.get(objectKey(object))
+    : await target.call(`read ${ref}`, () => readLive(target, object));
+  const result = await target.call(`${options.dryRun ? "check (dry-run) " : "apply "}${ref}`, async () => {
+    try {
+      return await target.client.request<KubeObject>("PATCH", await target.client.objectPath(object), {
+        query: {
+          fieldManager: FIELD_MANAGER,
+          force: options.force || undefined,
+          dryRun: options.dryRun ? "All" : undefined,
+        },
+        body: object,
+        contentType: "application/apply-patch+yaml",
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) {
+        throw new ConflictError(
+          `${ref}: fields Railyard sets are owned by another field manager (someone changed them with kubectl or another tool).`,
+          {
+            hint: "Re-run with --force-conflicts to take them over, or remove the change made outside Railyard.",
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  });
+  const unchanged = options.dryRun
+    ? live !== undefined && sameContent(live, result)
+    : live?.metadata.resourceVersion === result.metadata.resourceVersion;
+  const action: ChangeAction = !live ? "created" : unchanged ? "unchanged" : "configured";
+  return { ref, action, result, live };
+}
+
+/** Consecutive objects of the same kind rank (see applyOrder) form a group that may be applied together. */
+function rankGroups(objects: KubeObject[]): KubeObject[][] {
+  const groups: KubeObject[][] = [];
+  let previous: number | undefined;
+  for (const object of applyOrder(objects)) {
+    const rank = kindRank(object.kind);
+    if (rank !== previous) groups.push([]);
+    groups.at(-1)!.push(object);
+    previous = rank;
+  }
+  return groups;
 }
 
 export async function deleteObject(target: KubeTarget, object: KubeObject): Promise<boolean> {
   return target.call(`delete ${objectRef(object)}`, async () => {
     try {
-      await target.objects.delete(
-        header(object) as KubernetesObject,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        "Background",
-      );
+      await target.client.request("DELETE", await target.client.objectPath(object), {
+        body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" },
+      });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
       throw error;
     }
   });
-}
-
-function header(object: KubeObject) {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    metadata: { name: object.metadata.name!, namespace: object.metadata.namespace },
-  };
 }
 
 /** Compares two versions of an object ignoring the fields the server maintains. */

@@ -1,4 +1,4 @@
-import { ApiException } from "@kubernetes/client-node";
+import { KubeApiError } from "./client.js";
 import {
   ConflictError,
   InputError,
@@ -64,7 +64,7 @@ export function kubeError(
       cause: error,
     });
   }
-  if (error instanceof ApiException) {
+  if (error instanceof KubeApiError) {
     const message = scrub(statusMessage(error.body) ?? error.message);
     const text = `Could not ${what}: ${message}`;
     switch (error.code) {
@@ -94,9 +94,9 @@ export function kubeError(
 }
 
 export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 404;
+  return error instanceof KubeApiError && error.code === 404;
 }
 
 export function isConflict(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 409;
+  return error instanceof KubeApiError && error.code === 409;
 }

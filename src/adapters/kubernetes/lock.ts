@@ -1,9 +1,23 @@
 import { hostname, userInfo } from "node:os";
 import { randomBytes } from "node:crypto";
-import { V1MicroTime, type V1Lease } from "@kubernetes/client-node";
 import { ConflictError } from "../../core/errors.js";
 import { isConflict, isNotFound } from "./errors.js";
 import type { KubeTarget } from "./target.js";
+
+interface Lease {
+  apiVersion: "coordination.k8s.io/v1";
+  kind: "Lease";
+  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string> };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+  };
+}
+
+const leasesPath = (namespace: string) =>
+  `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
 
 const LEASE_SECONDS = 30;
 const RENEW_MS = 10_000;
@@ -42,7 +56,7 @@ export async function acquireDeployLock(
   let announced = "";
   for (;;) {
     const now = new Date();
-    const desired: V1Lease = {
+    const desired: Lease = {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: {
@@ -53,27 +67,27 @@ export async function acquireDeployLock(
       spec: {
         holderIdentity: holder,
         leaseDurationSeconds: LEASE_SECONDS,
-        acquireTime: new V1MicroTime(now.getTime()),
-        renewTime: new V1MicroTime(now.getTime()),
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
       },
     };
     const current = await target.call(`read the deploy lock ${namespace}/${name}`, () =>
-      target.coordination.readNamespacedLease({ name, namespace }).catch((error: unknown) => {
+      target.client.request<Lease>("GET", `${leasesPath(namespace)}/${name}`).catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
         throw error;
       }),
     );
     try {
       if (!current) {
-        await target.coordination.createNamespacedLease({ namespace, body: desired });
+        await target.client.request("POST", leasesPath(namespace), { body: desired });
         return startRenewing(target, namespace, name, holder);
       }
       const spec = current.spec ?? {};
       const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
       const expired = renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < Date.now();
       if (!spec.holderIdentity || expired) {
-        desired.metadata!.resourceVersion = current.metadata?.resourceVersion;
-        await target.coordination.replaceNamespacedLease({ name, namespace, body: desired });
+        desired.metadata.resourceVersion = current.metadata.resourceVersion;
+        await target.client.request("PUT", `${leasesPath(namespace)}/${name}`, { body: desired });
         return startRenewing(target, namespace, name, holder);
       }
       const message = `Another deploy of ${app} to ${environment} is running (held by ${spec.holderIdentity}).`;
@@ -98,12 +112,12 @@ export async function acquireDeployLock(
 }
 
 function startRenewing(target: KubeTarget, namespace: string, name: string, holder: string): DeployLock {
+  const path = `${leasesPath(namespace)}/${name}`;
   const timer = setInterval(() => {
-    void target.coordination
-      .patchNamespacedLease({
-        name,
-        namespace,
+    void target.client
+      .request("PATCH", path, {
         body: [{ op: "replace", path: "/spec/renewTime", value: microTime(new Date()) }],
+        contentType: "application/json-patch+json",
       })
       .catch(() => {});
   }, RENEW_MS);
@@ -112,15 +126,15 @@ function startRenewing(target: KubeTarget, namespace: string, name: string, hold
     holder,
     async release() {
       clearInterval(timer);
-      const current = await target.coordination
-        .readNamespacedLease({ name, namespace })
-        .catch(() => undefined);
+      const current = await target.client.request<Lease>("GET", path).catch(() => undefined);
       if (current?.spec?.holderIdentity !== holder) return;
-      await target.coordination
-        .deleteNamespacedLease({
-          name,
-          namespace,
-          body: { preconditions: { resourceVersion: current.metadata?.resourceVersion } },
+      await target.client
+        .request("DELETE", path, {
+          body: {
+            kind: "DeleteOptions",
+            apiVersion: "v1",
+            preconditions: { resourceVersion: current.metadata.resourceVersion },
+          },
         })
         .catch(() => {});
     },

@@ -1,6 +1,15 @@
-import type { V1Secret } from "@kubernetes/client-node";
 import { decodeRecord, encodeRecord, type ReleaseRecord } from "../../core/release/record.js";
 import type { KubeTarget } from "./target.js";
+
+interface SecretObject {
+  apiVersion: "v1";
+  kind: "Secret";
+  type?: string;
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+const secretsPath = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
 
 /**
  * Release records live in the target cluster as labelled Secrets (like Helm's), so the CLI alone can
@@ -16,7 +25,7 @@ function selector(app: string, environment: string): string {
   return `railyard.dev/release=true,railyard.dev/app=${app},railyard.dev/environment=${environment}`;
 }
 
-function toSecret(record: ReleaseRecord): V1Secret {
+function toSecret(record: ReleaseRecord): SecretObject {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -45,7 +54,9 @@ export async function listReleases(
   environment: string,
 ): Promise<ReleaseRecord[]> {
   const list = await target.call(`list the release records of ${app} in ${namespace}`, () =>
-    target.core.listNamespacedSecret({ namespace, labelSelector: selector(app, environment) }),
+    target.client.request<{ items: SecretObject[] }>("GET", secretsPath(namespace), {
+      query: { labelSelector: selector(app, environment) },
+    }),
   );
   return list.items
     .filter((secret) => secret.type === RELEASE_SECRET_TYPE && secret.data?.release)
@@ -56,16 +67,16 @@ export async function listReleases(
 /** Creates revision N's record; a 409 means another deploy took N first (the lock makes that rare). */
 export async function createRelease(target: KubeTarget, record: ReleaseRecord): Promise<void> {
   await target.call(`record revision ${record.revision} of ${record.app}`, () =>
-    target.core.createNamespacedSecret({ namespace: record.namespace, body: toSecret(record) }),
+    target.client.request("POST", secretsPath(record.namespace), { body: toSecret(record) }),
   );
 }
 
 export async function updateRelease(target: KubeTarget, record: ReleaseRecord): Promise<void> {
   await target.call(`update revision ${record.revision} of ${record.app}`, () =>
-    target.core.replaceNamespacedSecret({
-      name: releaseSecretName(record.app, record.environment, record.revision),
-      namespace: record.namespace,
-      body: toSecret(record),
-    }),
+    target.client.request(
+      "PUT",
+      `${secretsPath(record.namespace)}/${releaseSecretName(record.app, record.environment, record.revision)}`,
+      { body: toSecret(record) },
+    ),
   );
 }

@@ -9,44 +9,73 @@ export interface DeploymentState {
   pods: Pod[];
 }
 
-export async function readDeploymentState(
+const ns = (namespace: string) => `/namespaces/${encodeURIComponent(namespace)}`;
+
+export async function readDeployment(
   target: KubeTarget,
   namespace: string,
   name: string,
-): Promise<DeploymentState | undefined> {
-  const deployment = await target.call(`read Deployment ${namespace}/${name}`, () =>
-    target.apps.readNamespacedDeployment({ name, namespace }).catch((error: unknown) => {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }),
+): Promise<Deployment | undefined> {
+  return target.call(`read Deployment ${namespace}/${name}`, () =>
+    target.client
+      .request<Deployment>("GET", `/apis/apps/v1${ns(namespace)}/deployments/${encodeURIComponent(name)}`)
+      .catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }),
   );
-  if (!deployment) return undefined;
+}
+
+/** The ReplicaSets a Deployment owns and the pods its selector matches. */
+export async function readDeploymentParts(
+  target: KubeTarget,
+  deployment: Deployment,
+): Promise<Omit<DeploymentState, "deployment">> {
+  const namespace = deployment.metadata.namespace!;
   const labels = deployment.spec?.selector?.matchLabels ?? {};
   const labelSelector = Object.entries(labels)
     .map(([key, value]) => `${key}=${value}`)
     .join(",");
   const [replicaSets, pods] = await Promise.all([
-    target.call(`list ReplicaSets of ${namespace}/${name}`, () =>
-      target.apps.listNamespacedReplicaSet({ namespace, labelSelector }),
+    target.call(`list ReplicaSets of ${namespace}/${deployment.metadata.name}`, () =>
+      target.client.request<{ items: ReplicaSet[] }>("GET", `/apis/apps/v1${ns(namespace)}/replicasets`, {
+        query: { labelSelector },
+      }),
     ),
-    target.call(`list pods of ${namespace}/${name}`, () =>
-      target.core.listNamespacedPod({ namespace, labelSelector }),
-    ),
+    listPods(target, namespace, labelSelector),
   ]);
-  const uid = deployment.metadata?.uid;
-  const owned = replicaSets.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === uid));
-  return {
-    deployment: deployment as unknown as Deployment,
-    replicaSets: owned as unknown as ReplicaSet[],
-    pods: pods.items as unknown as Pod[],
-  };
+  const uid = deployment.metadata.uid;
+  const owned = replicaSets.items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === uid));
+  return { replicaSets: owned, pods };
+}
+
+export async function readDeploymentState(
+  target: KubeTarget,
+  namespace: string,
+  name: string,
+): Promise<DeploymentState | undefined> {
+  const deployment = await readDeployment(target, namespace, name);
+  return deployment ? { deployment, ...(await readDeploymentParts(target, deployment)) } : undefined;
 }
 
 export async function listEvents(target: KubeTarget, namespace: string): Promise<KubeEvent[]> {
   const list = await target.call(`list events in ${namespace}`, () =>
-    target.core.listNamespacedEvent({ namespace }),
+    target.client.request<{ items: KubeEvent[] }>("GET", `/api/v1${ns(namespace)}/events`),
   );
-  return list.items as unknown as KubeEvent[];
+  return list.items;
+}
+
+export async function listPods(target: KubeTarget, namespace: string, labelSelector: string): Promise<Pod[]> {
+  const list = await target.call(`list pods in ${namespace}`, () =>
+    target.client.request<{ items: Pod[] }>("GET", `/api/v1${ns(namespace)}/pods`, {
+      query: { labelSelector },
+    }),
+  );
+  return list.items;
+}
+
+function logPath(namespace: string, pod: string): string {
+  return `/api/v1${ns(namespace)}/pods/${encodeURIComponent(pod)}/log`;
 }
 
 /** The last lines a container wrote (its previous run when it restarted); undefined when logs are unavailable. */
@@ -59,17 +88,32 @@ export async function containerLogTail(
 ): Promise<string | undefined> {
   for (const previous of [true, false]) {
     try {
-      const text = await target.core.readNamespacedPodLog({
-        name: pod,
-        namespace,
-        container,
-        tailLines: lines,
-        previous,
+      const text = await target.client.request<string>("GET", logPath(namespace, pod), {
+        query: { container, tailLines: lines, previous },
+        text: true,
       });
-      if (typeof text === "string" && text.trim()) return target.scrub(text);
+      if (text.trim()) return target.scrub(text);
     } catch {
       // No kubelet logs for this container (yet), or none kept from a previous run.
     }
   }
   return undefined;
+}
+
+/** Streams a container's log lines (following when asked) until the stream ends. */
+export async function streamContainerLog(
+  target: KubeTarget,
+  namespace: string,
+  pod: string,
+  container: string,
+  options: { follow: boolean; tailLines: number },
+  onText: (text: string) => void,
+): Promise<void> {
+  await target.call(`read the logs of ${namespace}/${pod}/${container}`, () =>
+    target.client.stream(
+      logPath(namespace, pod),
+      { container, follow: options.follow, tailLines: options.tailLines },
+      (chunk) => onText(target.scrub(chunk)),
+    ),
+  );
 }

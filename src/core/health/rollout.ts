@@ -10,6 +10,8 @@ export interface RolloutProgress {
   available: number;
   /** Set when the Deployment controller itself gave up (ProgressDeadlineExceeded). */
   deadlineExceeded: boolean;
+  /** False until the controller has acted on the newest spec: until then status describes the previous one. */
+  observed: boolean;
 }
 
 /**
@@ -25,10 +27,11 @@ export function assessDeploymentRollout(deployment: Deployment): RolloutProgress
   const ready = status.readyReplicas ?? 0;
   const available = status.availableReplicas ?? 0;
   const total = status.replicas ?? 0;
-  const base = { desired, updated, ready, available, deadlineExceeded: false };
   const generation = deployment.metadata.generation ?? 0;
+  const observed = (status.observedGeneration ?? 0) >= generation;
+  const base = { desired, updated, ready, available, deadlineExceeded: false, observed };
 
-  if ((status.observedGeneration ?? 0) < generation) {
+  if (!observed) {
     return { ...base, done: false, message: "waiting for the Deployment controller to observe the new spec" };
   }
   const progressing = status.conditions?.find((c) => c.type === "Progressing");

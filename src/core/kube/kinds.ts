@@ -47,12 +47,13 @@ const ORDER = [
   "Ingress",
 ];
 
+export function kindRank(kind: string): number {
+  const i = ORDER.indexOf(kind);
+  return i < 0 ? ORDER.length : i;
+}
+
 export function applyOrder(objects: KubeObject[]): KubeObject[] {
-  const rank = (o: KubeObject) => {
-    const i = ORDER.indexOf(o.kind);
-    return i < 0 ? ORDER.length : i;
-  };
-  return [...objects].sort((a, b) => rank(a) - rank(b));
+  return [...objects].sort((a, b) => kindRank(a.kind) - kindRank(b.kind));
 }
 
 /** Identity of an object across revisions: group/kind/namespace/name. */

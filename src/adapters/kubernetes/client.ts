@@ -1,0 +1,189 @@
+import { Agent, request as httpsRequest } from "node:https";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import type { KubeObject } from "../../core/kube/objects.js";
+import { type ClusterCredentials, execCredentialToken } from "./kubeconfig.js";
+
+/** An error answer from the API server: the HTTP status and the Kubernetes Status body. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly body: { message?: string; reason?: string } | string,
+  ) {
+    super(typeof body === "string" ? body : (body.message ?? `HTTP ${code}`));
+  }
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** Return the body as text (pod logs) instead of parsing JSON. */
+  text?: boolean;
+}
+
+interface ResourceInfo {
+  plural: string;
+  namespaced: boolean;
+}
+
+/**
+ * A small Kubernetes API client: one keep-alive HTTPS agent, the kubeconfig's credentials, JSON in and
+ * out, and discovery of resource names for any kind. Railyard needs a handful of verbs, and loading a
+ * full generated client costs most of a CLI command's start-up.
+ */
+export class KubeClient {
+  readonly server: string;
+  private readonly agent: Agent | undefined;
+  private readonly discovery = new Map<string, Promise<Map<string, ResourceInfo>>>();
+  private token: string | undefined;
+
+  constructor(private readonly credentials: ClusterCredentials) {
+    this.server = credentials.server.replace(/\/+$/, "");
+    this.token = credentials.token;
+    if (this.server.startsWith("https:")) {
+      this.agent = new Agent({
+        keepAlive: true,
+        maxSockets: 16,
+        ca: credentials.ca,
+        cert: credentials.clientCert,
+        key: credentials.clientKey,
+        rejectUnauthorized: !credentials.insecureSkipTlsVerify,
+      });
+    }
+  }
+
+  get defaultNamespace(): string | undefined {
+    return this.credentials.namespace;
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const { status, body } = await this.send(method, path, options);
+    if (status >= 400) {
+      let parsed: KubeApiError["body"] = body;
+      try {
+        parsed = JSON.parse(body) as { message?: string };
+      } catch {
+        // not a Status object
+      }
+      throw new KubeApiError(status, parsed);
+    }
+    if (options.text) return body as T;
+    return (body ? JSON.parse(body) : undefined) as T;
+  }
+
+  /** Streams a response body (pod logs with follow) to `onChunk` until the server closes it. */
+  async stream(
+    path: string,
+    query: RequestOptions["query"],
+    onChunk: (chunk: string) => void,
+  ): Promise<void> {
+    const res = await this.open("GET", path, { query });
+    if ((res.statusCode ?? 0) >= 400) {
+      let body = "";
+      for await (const chunk of res) body += String(chunk);
+      throw new KubeApiError(res.statusCode ?? 0, body);
+    }
+    res.setEncoding("utf8");
+    for await (const chunk of res) onChunk(chunk as string);
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    options: RequestOptions,
+  ): Promise<{ status: number; body: string }> {
+    const res = await this.open(method, path, options);
+    let body = "";
+    res.setEncoding("utf8");
+    for await (const chunk of res) body += chunk as string;
+    return { status: res.statusCode ?? 0, body };
+  }
+
+  private open(method: string, path: string, options: RequestOptions): Promise<IncomingMessage> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = { Accept: options.text ? "*/*" : "application/json" };
+    if (payload !== undefined) {
+      headers["Content-Type"] = options.contentType ?? "application/json";
+      headers["Content-Length"] = String(Buffer.byteLength(payload));
+    }
+    const token = this.bearerToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    else if (this.credentials.username !== undefined) {
+      const basic = Buffer.from(`${this.credentials.username}:${this.credentials.password ?? ""}`).toString(
+        "base64",
+      );
+      headers.Authorization = `Basic ${basic}`;
+    }
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method, headers, agent: this.agent, timeout: 30_000 }, resolve);
+      req.on("timeout", () =>
+        req.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })),
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  private bearerToken(): string | undefined {
+    if (!this.token && this.credentials.exec) this.token = execCredentialToken(this.credentials.exec);
+    return this.token;
+  }
+
+  /** The REST path of an object (or of its collection when `name` is omitted). */
+  async path(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name?: string,
+  ): Promise<string> {
+    const info = await this.resource(apiVersion, kind);
+    const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const ns = info.namespaced
+      ? `/namespaces/${encodeURIComponent(namespace ?? this.defaultNamespace ?? "default")}`
+      : "";
+    return `${base}${ns}/${info.plural}${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;
+  }
+
+  objectPath(object: Pick<KubeObject, "apiVersion" | "kind" | "metadata">): Promise<string> {
+    return this.path(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+  }
+
+  /** Loads the resource lists of these API versions in parallel, ahead of the objects that need them. */
+  async prefetchDiscovery(apiVersions: string[]): Promise<void> {
+    await Promise.all([...new Set(apiVersions)].map((apiVersion) => this.resources(apiVersion)));
+  }
+
+  private async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const info = (await this.resources(apiVersion)).get(kind);
+    if (!info) {
+      throw new KubeApiError(404, { message: `the server has no resource of kind ${kind} in ${apiVersion}` });
+    }
+    return info;
+  }
+
+  private resources(apiVersion: string): Promise<Map<string, ResourceInfo>> {
+    let resources = this.discovery.get(apiVersion);
+    if (!resources) {
+      const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      resources = this.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>(
+        "GET",
+        base,
+      ).then(
+        (list) =>
+          new Map(
+            list.resources
+              .filter((r) => !r.name.includes("/"))
+              .map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }]),
+          ),
+      );
+      resources.catch(() => this.discovery.delete(apiVersion));
+      this.discovery.set(apiVersion, resources);
+    }
+    return resources;
+  }
+}
