@@ -11,8 +11,12 @@ if (existsSync(bundle)) {
   await import(pathToFileURL(bundle).href);
 } else {
   const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
-  const result = spawnSync(process.execPath, [tsx, join(root, "src", "cli", "main.ts"), ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
+  const result = spawnSync(
+    process.execPath,
+    [tsx, join(root, "src", "cli", "main.ts"), ...process.argv.slice(2)],
+    {
+      stdio: "inherit",
+    },
+  );
   process.exit(result.status ?? 1);
 }

@@ -38,14 +38,10 @@ let cluster: LocalCluster | undefined;
 const env = { ...process.env };
 if (needsCluster) {
   // Integration tests run the CLI as users do: the bundle behind bin/railyard.js.
-  const build = spawnSync(
-    process.execPath,
-    ["--import", "tsx", join(root, "scripts/build.ts")],
-    {
-      cwd: root,
-      stdio: "inherit",
-    },
-  );
+  const build = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts/build.ts")], {
+    cwd: root,
+    stdio: "inherit",
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
   await ensureBinaries({ log });
   const name = `test-run-${process.pid}`;

@@ -60,8 +60,11 @@ describe("render", () => {
       assert.equal(object.metadata.labels?.["railyard.dev/app"], "web");
       assert.equal(object.metadata.labels?.["railyard.dev/environment"], "staging");
       assert.equal(object.metadata.labels?.["app.kubernetes.io/managed-by"], "railyard");
-      assert.equal(object.metadata.labels?.["app.kubernetes.io/version"], "1.0");
     }
+    const deployment = find(rendered.objects, "Deployment");
+    assert.equal(deployment.metadata.labels?.["app.kubernetes.io/version"], "1.0");
+    assert.equal(deployment.spec.template.metadata.labels["app.kubernetes.io/version"], "1.0");
+    assert.equal(find(rendered.objects, "Service").metadata.labels?.["app.kubernetes.io/version"], undefined);
   });
 
   it("fills templates from args, environment and git", () => {

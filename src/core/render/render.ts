@@ -62,10 +62,12 @@ export function render(input: RenderInput): RenderedApp {
   const args = resolveArgs(app, override, input.set ?? {});
   const vars = templateVars(input, args);
   const labels = inventoryLabels(app.name, environment.name);
+  // The version labels the workload and its pods only: on every object it would make each deploy
+  // "change" Services and ConfigMaps that did not change.
   const version = args.version ? labelValue(args.version) : undefined;
-  if (version) labels["app.kubernetes.io/version"] = version;
+  const versioned = version ? { ...labels, "app.kubernetes.io/version": version } : labels;
 
-  if (app.manifests) return renderManifests(input, args, vars, labels);
+  if (app.manifests) return renderManifests(input, args, vars, versioned);
 
   const containers = (app.containers ?? []).map((container) => mergeContainer(container, override));
   const images = Object.fromEntries(
@@ -101,14 +103,14 @@ export function render(input: RenderInput): RenderedApp {
   objects.push({
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(app.name),
+    metadata: { ...meta(app.name), labels: { ...versioned } },
     spec: {
       replicas: override.replicas ?? app.replicas ?? 1,
       revisionHistoryLimit: 10,
       selector: { matchLabels: selector },
       template: {
         metadata: {
-          labels: { ...labels, ...selector, ...app.podLabels, ...override.podLabels },
+          labels: { ...versioned, ...selector, ...app.podLabels, ...override.podLabels },
           ...(Object.keys(podAnnotations).length > 0 ? { annotations: podAnnotations } : {}),
         },
         spec: {
