@@ -145,7 +145,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   if (locked.status === "rejected") throw locked.reason;
   const lock = locked.value;
   try {
-    const records = await listReleases(target, namespace, app, envName);
+    const records = await settleInterrupted(target, await listReleases(target, namespace, app, envName));
     const previous = records.at(-1);
     const objects = applyOrder(rendered.objects);
 
@@ -277,6 +277,23 @@ export async function applyAndWatch(
       (logTail ? `\nLast log lines:\n${logTail}` : "") +
       `\n${restored}`,
   );
+}
+
+/**
+ * A record still "deploying" while we hold the lock belongs to a deploy that stopped midway (killed,
+ * cluster unreachable): record it as failed so history does not show it running forever.
+ */
+export async function settleInterrupted(
+  target: KubeTarget,
+  records: ReleaseRecord[],
+): Promise<ReleaseRecord[]> {
+  for (const record of records) {
+    if (record.status !== "deploying") continue;
+    await finish(target, record, "failed", {
+      message: "interrupted: the deploy stopped before it finished (its objects may be partly applied)",
+    });
+  }
+  return records;
 }
 
 /** A record's objects for re-applying; Secrets are left at their live values, which records never hold. */

@@ -12,7 +12,13 @@ import type { KubeTarget } from "../adapters/kubernetes/target.js";
 import { readDeploymentState } from "../adapters/kubernetes/workloads.js";
 import { loadPlatformConfig, type PlatformConfig } from "../core/spec/platform.js";
 import { DEFAULT_CONFIG_FILE } from "./project.js";
-import { applyAndWatch, defaultActor, objectsToReapply, type DeployResult } from "./deploy.js";
+import {
+  applyAndWatch,
+  defaultActor,
+  objectsToReapply,
+  settleInterrupted,
+  type DeployResult,
+} from "./deploy.js";
 import type { Reporter } from "./reporter.js";
 
 /** History, status and rollback need only the platform config: the records in the cluster hold the rest. */
@@ -61,7 +67,7 @@ export async function rollback(
     onWait: (message) => options.reporter.step(message),
   });
   try {
-    const records = await listReleases(target, namespace, app, envName);
+    const records = await settleInterrupted(target, await listReleases(target, namespace, app, envName));
     const current = records.at(-1);
     if (!current) {
       throw new NotFoundError(`${app} has no revisions in ${envName}.`, { hint: "Deploy it first." });
