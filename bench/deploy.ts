@@ -83,6 +83,24 @@ try {
     }),
   );
 
+  /** Waits until both namespaces hold exactly the desired pods, none terminating. */
+  const settle = async () => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const counts = await Promise.all(
+        ["bench-railyard", "bench-kubectl"].map(async (namespace) => {
+          const pods = await core.listNamespacedPod({ namespace });
+          return pods.items.length === 0 || pods.items.every((p) => !p.metadata?.deletionTimestamp)
+            ? pods.items.length
+            : -1;
+        }),
+      );
+      if (counts.every((n) => n === 0 || n === app.replicas)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  };
+
   const rows: { run: number; railyard: number; kubectl: number; ratio: number }[] = [];
   for (let run = 1; run <= runs; run++) {
     const version = `1.${run}`;
@@ -114,16 +132,21 @@ try {
         ],
         work,
       );
-    // Alternate which goes first so a slow moment of the machine does not always hit the same side.
+    // Alternate which goes first so a slow moment of the machine does not always hit the same side,
+    // and let the cluster settle in between: a rollout is "done" while its old pods are still being
+    // deleted, and that cleanup would slow whichever side runs next.
     let railyard: number;
     let baseline: number;
     if (run % 2) {
       railyard = deployRailyard();
+      await settle();
       baseline = deployKubectl();
     } else {
       baseline = deployKubectl();
+      await settle();
       railyard = deployRailyard();
     }
+    await settle();
     rows.push({ run, railyard, kubectl: baseline, ratio: railyard / baseline });
   }
 

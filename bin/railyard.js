@@ -1,14 +1,38 @@
 #!/usr/bin/env node
-// Runs the bundled CLI when it is built (`npm run build`), the TypeScript sources otherwise (a fresh clone).
-import { existsSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+// Runs the bundled CLI (`npm run build`) through a V8 code cache kept beside it, or the TypeScript
+// sources when there is no bundle (a fresh clone before its first build).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { Script } from "node:vm";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bundle = join(root, "dist", "railyard.mjs");
+const bundle = join(root, "dist", "railyard.cjs");
+
 if (existsSync(bundle)) {
-  await import(pathToFileURL(bundle).href);
+  const cacheFile = `${bundle}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // first run after a build
+  }
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, "utf8")}\n})`;
+  const script = new Script(source, { filename: bundle, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // Written at exit so it holds the functions this command compiled, not only the top level.
+    process.once("exit", () => {
+      try {
+        writeFileSync(cacheFile, script.createCachedData());
+      } catch {
+        // a read-only install runs without the cache
+      }
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
 } else {
   const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
   const result = spawnSync(

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { describeError } from "../core/errors.js";
 import { registerAppCommands } from "./app.js";
@@ -18,14 +17,19 @@ registerAppCommands(program);
 registerReleaseCommands(program);
 registerClusterCommands(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander already printed help or the usage error; usage errors are invalid input.
-    process.exit(error.exitCode === 0 ? 0 : 1);
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed help or the usage error; usage errors are invalid input.
+      process.exit(error.exitCode === 0 ? 0 : 1);
+    }
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    if (process.env.RAILYARD_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exit(exitCodeFor(error));
   }
-  process.stderr.write(`error: ${describeError(error)}\n`);
-  if (process.env.RAILYARD_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exit(exitCodeFor(error));
 }
+
+// No top-level await: the bundle is CommonJS so it can be loaded with a V8 code cache (bin/railyard.js).
+void main();

@@ -1,5 +1,5 @@
 import { hostname, userInfo } from "node:os";
-import { dirname, relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { InputError, RolloutError } from "../core/errors.js";
 import { applyOrder, objectKey } from "../core/kube/kinds.js";
 import type { KubeObject } from "../core/kube/objects.js";
@@ -16,6 +16,7 @@ import type { KubeTarget } from "../adapters/kubernetes/target.js";
 import { gitSource } from "../adapters/git/source.js";
 import { resolveImageDigest } from "../adapters/registry/resolve.js";
 import {
+  DEFAULT_APP_FILE,
   type EnvironmentConfig,
   type Project,
   loadManifests,
@@ -71,13 +72,15 @@ export function defaultActor(): string {
 export async function prepareDeploy(
   request: Omit<DeployRequest, "reporter"> & { reporter?: Reporter },
 ): Promise<PreparedDeploy> {
+  // Reading the commit takes two git processes: start them before the files are parsed.
+  const gitReading = gitSource(dirname(resolve(request.appFile ?? DEFAULT_APP_FILE)));
   const project = loadProject(request.appFile, request.configFile);
   const env = requireEnvironment(project, request.env);
   const secrets = resolveSecrets(project, request.env, env);
   const scrub = secretScrubber(Object.values(secrets));
   const environment = renderEnvironment(request.env, env, secrets);
   const manifests = loadManifests(project);
-  const git = await gitSource(dirname(project.appFile));
+  const git = await gitReading;
   const input = { app: project.app, environment, set: request.set, git, manifests };
   const unpinned = render(input);
 
