@@ -3,6 +3,7 @@
  * (YAML 1.2 core schema), bounded in size, aliases and depth, and with a `locate` function so every
  * later error can point at a line and column.
  */
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import {
   type Document,
   isAlias,
@@ -47,8 +48,54 @@ const ALLOWED_TAGS = new Set([
   ...["str", "int", "float", "bool", "null", "map", "seq"].map((name) => `tag:yaml.org,2002:${name}`),
 ]);
 
+/**
+ * Text that uses none of YAML's riskier features (anchors and aliases, tags, directives, merge and
+ * complex keys) can be read by the much faster js-yaml. Anything else, and anything js-yaml refuses,
+ * takes the full path below, which checks every feature and knows every position.
+ */
+const NEEDS_FULL_PARSE = /[&*!%]|<<|^\s*\?(\s|$)/m;
+
+function fastParse(text: string): { value: unknown } | undefined {
+  if (NEEDS_FULL_PARSE.test(text)) return undefined;
+  try {
+    const value = loadYaml(text, { schema: CORE_SCHEMA, json: false });
+    return hasOnlyPlainKeys(value, 0) ? { value: value ?? null } : undefined;
+  } catch {
+    return undefined; // duplicate keys, several documents, syntax errors: reported with positions below
+  }
+}
+
+/** Flow mappings used as keys turn into "[object Object]"; deep nesting must meet the same limit. */
+function hasOnlyPlainKeys(value: unknown, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((item) => hasOnlyPlainKeys(item, depth + 1));
+  if (value && typeof value === "object") {
+    return Object.entries(value).every(
+      ([key, item]) => !key.includes("[object ") && hasOnlyPlainKeys(item, depth + 1),
+    );
+  }
+  return true;
+}
+
 /** Parses a file that must hold exactly one YAML document (an app file, the platform config). */
 export function parseYamlDocument(text: string, file: string, opts: YamlOptions = {}): ParsedYaml {
+  checkSize(text, file, opts);
+  const fast = fastParse(text);
+  if (fast) {
+    // Positions are only needed to report an issue: parse again for them then, and only then.
+    let full: ParsedYaml | undefined;
+    return {
+      value: fast.value,
+      locate: (path, at) => {
+        full ??= parseYamlDocumentFully(text, file, opts);
+        return full.locate(path, at);
+      },
+    };
+  }
+  return parseYamlDocumentFully(text, file, opts);
+}
+
+function parseYamlDocumentFully(text: string, file: string, opts: YamlOptions): ParsedYaml {
   const { docs, lines, issues } = parseAll(text, file, opts);
   const [first, second] = docs;
   if (second !== undefined) {
@@ -72,7 +119,7 @@ export function parseYamlDocuments(text: string, file: string, opts: YamlOptions
 
 type Doc = Document.Parsed;
 
-function parseAll(text: string, file: string, opts: YamlOptions) {
+function checkSize(text: string, file: string, opts: YamlOptions): void {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > maxBytes) {
@@ -86,6 +133,10 @@ function parseAll(text: string, file: string, opts: YamlOptions) {
       },
     ]);
   }
+}
+
+function parseAll(text: string, file: string, opts: YamlOptions) {
+  checkSize(text, file, opts);
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, {
     lineCounter: lines,
