@@ -98,7 +98,7 @@ try {
       if (counts.every((n) => n === 0 || n === app.replicas)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   };
 
   const rows: { run: number; railyard: number; kubectl: number; ratio: number }[] = [];

@@ -54,6 +54,8 @@ export async function acquireDeployLock(
   const holder = lockHolderIdentity();
   const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
   let announced = "";
+  // Usually no lease exists (each deploy deletes its own): try to create it before reading it.
+  let tryCreate = true;
   for (;;) {
     const now = new Date();
     const desired: Lease = {
@@ -71,6 +73,18 @@ export async function acquireDeployLock(
         renewTime: microTime(now),
       },
     };
+    if (tryCreate) {
+      tryCreate = false;
+      const created = await target
+        .call(`create the deploy lock ${namespace}/${name}`, () =>
+          target.client.request<Lease>("POST", leasesPath(namespace), { body: desired }),
+        )
+        .catch((error: unknown) => {
+          if (error instanceof ConflictError) return undefined; // held, or left by a dead deploy: read it
+          throw error;
+        });
+      if (created) return startRenewing(target, created);
+    }
     const current = await target.call(`read the deploy lock ${namespace}/${name}`, () =>
       target.client.request<Lease>("GET", `${leasesPath(namespace)}/${name}`).catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
@@ -79,16 +93,20 @@ export async function acquireDeployLock(
     );
     try {
       if (!current) {
-        await target.client.request("POST", leasesPath(namespace), { body: desired });
-        return startRenewing(target, namespace, name, holder);
+        return startRenewing(
+          target,
+          await target.client.request<Lease>("POST", leasesPath(namespace), { body: desired }),
+        );
       }
       const spec = current.spec ?? {};
       const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
       const expired = renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < Date.now();
       if (!spec.holderIdentity || expired) {
         desired.metadata.resourceVersion = current.metadata.resourceVersion;
-        await target.client.request("PUT", `${leasesPath(namespace)}/${name}`, { body: desired });
-        return startRenewing(target, namespace, name, holder);
+        return startRenewing(
+          target,
+          await target.client.request<Lease>("PUT", `${leasesPath(namespace)}/${name}`, { body: desired }),
+        );
       }
       const message = `Another deploy of ${app} to ${environment} is running (held by ${spec.holderIdentity}).`;
       if (!options.wait) {
@@ -111,32 +129,36 @@ export async function acquireDeployLock(
   }
 }
 
-function startRenewing(target: KubeTarget, namespace: string, name: string, holder: string): DeployLock {
+function startRenewing(target: KubeTarget, lease: Lease): DeployLock {
+  const { name, namespace } = lease.metadata;
+  const holder = lease.spec?.holderIdentity ?? "";
   const path = `${leasesPath(namespace)}/${name}`;
+  let resourceVersion = lease.metadata.resourceVersion;
   const timer = setInterval(() => {
     void target.client
-      .request("PATCH", path, {
+      .request<Lease>("PATCH", path, {
         body: [{ op: "replace", path: "/spec/renewTime", value: microTime(new Date()) }],
         contentType: "application/json-patch+json",
       })
+      .then((renewed) => (resourceVersion = renewed.metadata.resourceVersion))
       .catch(() => {});
   }, RENEW_MS);
   timer.unref();
+  const deleteIfUnchanged = (version: string | undefined) =>
+    target.client.request("DELETE", path, {
+      body: { kind: "DeleteOptions", apiVersion: "v1", preconditions: { resourceVersion: version } },
+    });
   return {
     holder,
     async release() {
       clearInterval(timer);
-      const current = await target.client.request<Lease>("GET", path).catch(() => undefined);
-      if (current?.spec?.holderIdentity !== holder) return;
-      await target.client
-        .request("DELETE", path, {
-          body: {
-            kind: "DeleteOptions",
-            apiVersion: "v1",
-            preconditions: { resourceVersion: current.metadata.resourceVersion },
-          },
-        })
-        .catch(() => {});
+      // The precondition makes the delete a no-op if someone else took the lease over meanwhile.
+      await deleteIfUnchanged(resourceVersion).catch(async () => {
+        const current = await target.client.request<Lease>("GET", path).catch(() => undefined);
+        if (current?.spec?.holderIdentity === holder) {
+          await deleteIfUnchanged(current.metadata.resourceVersion).catch(() => {});
+        }
+      });
     },
   };
 }
