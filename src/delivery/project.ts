@@ -12,6 +12,8 @@ import {
 } from "../core/spec/platform.js";
 import { SpecError } from "../core/spec/issues.js";
 import { parseYamlDocuments } from "../core/spec/yaml.js";
+import { cacheRoot } from "../localcluster/paths.js";
+import { KUBERNETES_VERSION } from "../localcluster/versions.js";
 
 export type EnvironmentConfig = PlatformConfig["environments"][string];
 
@@ -121,6 +123,31 @@ export function renderEnvironment(
   };
 }
 
+/**
+ * `kubectl kustomize DIR`, with the kubectl on the PATH or else the one Railyard builds for its local
+ * cluster (`railyard cluster build`).
+ */
+function kustomize(dir: string): string {
+  const cached = join(cacheRoot(), "k8s", KUBERNETES_VERSION, "kubectl");
+  for (const kubectl of ["kubectl", ...(existsSync(cached) ? [cached] : [])]) {
+    try {
+      return execFileSync(kubectl, ["kustomize", dir], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      const stderr = (error as { stderr?: string }).stderr ?? String(error);
+      throw new InputError(`kubectl kustomize ${dir} failed: ${stderr.trim()}`, {
+        hint: "Fix the kustomization.",
+      });
+    }
+  }
+  throw new InputError(`manifests.kustomize needs kubectl, and none was found.`, {
+    hint: "Install kubectl, or run `railyard cluster build`, which builds one.",
+  });
+}
+
 /** The objects of a manifests-mode app: plain YAML files in a folder, or `kubectl kustomize` output. */
 export function loadManifests(project: Project): KubeObject[] | undefined {
   const manifests = project.app.manifests;
@@ -133,18 +160,7 @@ export function loadManifests(project: Project): KubeObject[] | undefined {
   }
   const sources: { file: string; text: string }[] = [];
   if (manifests.kustomize) {
-    let text: string;
-    try {
-      text = execFileSync("kubectl", ["kustomize", dir], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr ?? String(error);
-      throw new InputError(`kubectl kustomize ${dir} failed: ${stderr.trim()}`, {
-        hint: "Install kubectl, or fix the kustomization.",
-      });
-    }
+    const text = kustomize(dir);
     sources.push({ file: `${manifests.path} (kustomize)`, text });
   } else {
     const files = statSync(dir).isDirectory()

@@ -41,7 +41,9 @@ export async function serverSideApply(
   options: { dryRun: boolean; force: boolean; live?: Map<string, KubeObject | undefined> },
 ): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
-  for (const group of rankGroups(objects)) {
+  // A dry-run changes nothing, so order does not matter: check every object at once.
+  const groups = options.dryRun ? [applyOrder(objects)] : rankGroups(objects);
+  for (const group of groups) {
     results.push(...(await Promise.all(group.map((object) => applyOne(target, object, options)))));
   }
   return results;
@@ -53,10 +55,12 @@ async function applyOne(
   options: { dryRun: boolean; force: boolean; live?: Map<string, KubeObject | undefined> },
 ): Promise<AppliedObject> {
   const ref = objectRef(object);
-  const live = options.live?.has(objectKey(object))
-    ? options.live.get(objectKey(object))
-    : await target.call(`read ${ref}`, () => readLive(target, object));
-  const result = await target.call(`${options.dryRun ? "check (dry-run) " : "apply "}${ref}`, async () => {
+  // The read runs alongside a dry-run (which changes nothing); a real apply uses the dry-run's reads.
+  const reading = options.live?.has(objectKey(object))
+    ? Promise.resolve(options.live.get(objectKey(object)))
+    : target.call(`read ${ref}`, () => readLive(target, object));
+  if (!options.dryRun) await reading;
+  const applying = target.call(`${options.dryRun ? "check (dry-run) " : "apply "}${ref}`, async () => {
     try {
       return await target.client.request<KubeObject>("PATCH", await target.client.objectPath(object), {
         query: {
@@ -80,6 +84,7 @@ async function applyOne(
       throw error;
     }
   });
+  const [live, result] = await Promise.all([reading, applying]);
   const unchanged = options.dryRun
     ? live !== undefined && sameContent(live, result)
     : live?.metadata.resourceVersion === result.metadata.resourceVersion;
