@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { stringify } from "yaml";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile, appendFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -154,7 +155,8 @@ async function startOnce(plan: StartPlan): Promise<LocalCluster> {
     (await readFile(binaries.defaultStagesFile, "utf8")).trim(),
     (await readFile(join(CLUSTER_TOOLS_DIR, "stages", "faults.yaml"), "utf8")).trim(),
   ];
-  await writeFile(join(stateDir, "kwok.yaml"), stages.join("\n---\n") + "\n");
+  await writeContainerLogs(stateDir);
+  await writeFile(join(stateDir, "kwok.yaml"), [...stages, clusterLogs(stateDir)].join("\n---\n") + "\n");
 
   const context = `railyard-${name}`;
   const server = `https://127.0.0.1:${ports.apiServer}`;
@@ -259,6 +261,12 @@ async function startOnce(plan: StartPlan): Promise<LocalCluster> {
       "--manage-all-nodes=true",
       "--node-lease-duration-seconds=40",
       `--server-address=127.0.0.1:${ports.kwok}`,
+      // Nodes point the API server at kwok's server as their kubelet, so `kubectl logs` works; it
+      // serves TLS with the API server's self-signed pair (the API server does not verify kubelets).
+      "--node-ip=127.0.0.1",
+      `--node-port=${ports.kwok}`,
+      `--tls-cert-file=${join(dirs.certs, "apiserver.crt")}`,
+      `--tls-private-key-file=${join(dirs.certs, "apiserver.key")}`,
     ]);
     await Promise.all([
       waitHealthy(
@@ -308,6 +316,49 @@ async function startOnce(plan: StartPlan): Promise<LocalCluster> {
     await rm(stateDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * kwok runs no containers, so it serves the same few log lines for every container (CRI log format),
+ * and for `--previous` the last words of a crashed process, which the crash-loop fault stands for.
+ */
+async function writeContainerLogs(stateDir: string): Promise<void> {
+  const at = new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z");
+  const cri = (stream: string, lines: string[]) =>
+    lines.map((line) => `${at} ${stream} F ${line}\n`).join("");
+  await writeFile(
+    join(stateDir, "logs", "container.log"),
+    cri("stdout", [
+      "railyard local cluster: this container is simulated by kwok",
+      "listening on :8080",
+      "ready",
+    ]),
+  );
+  await writeFile(
+    join(stateDir, "logs", "container-previous.log"),
+    cri("stderr", [
+      "starting",
+      "Error: connect ECONNREFUSED 10.96.0.20:5432 (database unreachable)",
+      "exiting with code 1",
+    ]),
+  );
+}
+
+function clusterLogs(stateDir: string): string {
+  return stringify({
+    apiVersion: "kwok.x-k8s.io/v1alpha1",
+    kind: "ClusterLogs",
+    metadata: { name: "railyard-container-logs" },
+    spec: {
+      logs: [
+        {
+          logsFile: join(stateDir, "logs", "container.log"),
+          previousLogsFile: join(stateDir, "logs", "container-previous.log"),
+          follow: false,
+        },
+      ],
+    },
+  }).trim();
 }
 
 /** Stops a cluster by its state directory; returns false when nothing was running there. */

@@ -140,6 +140,8 @@ describe("a failing rollout is diagnosed and rolled back", { concurrency: true }
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /Revision 2 of api failed in staging: .*crash/i);
     assert.match(result.stderr, /Not rolled back \(--no-rollback was given\)/);
+    // kwok serves a crashed container's last words for --previous; the diagnosis quotes them.
+    assert.match(result.stderr, /ECONNREFUSED 10\.96\.0\.20:5432/);
     const d = await cluster.apps.readNamespacedDeployment({ name: "api", namespace: ns });
     assert.equal(d.spec?.template.spec?.containers[0]?.image, "registry.example.test/shop/api:2.0");
     const records = await history(connectEnvironment(project.configFile, "api", "staging"));

@@ -99,6 +99,12 @@ describe("deploy, history, rollback against the local control plane", () => {
     assert.equal(live.status?.availableReplicas, 2);
     await cluster.kubectl("-n", ns, "get", "ingress", "api"); // restored by the rollback
 
+    const logs = await project.railyard(["logs", "api", "--env", "staging", "--tail", "2"]);
+    assert.equal(logs.code, 0, logs.stderr);
+    const lines = logs.stdout.trim().split("\n");
+    assert.equal(lines.length, 4, "2 pods × 2 lines");
+    for (const line of lines) assert.match(line, /^\[api-[a-z0-9-]+\/app\] (listening on :8080|ready)$/);
+
     const s = await status(where);
     assert.equal(s.revision?.revision, 3);
     assert.equal(s.health, "Healthy");
