@@ -16,7 +16,7 @@ import {
   renderEnvironment,
   requireEnvironment,
 } from "../delivery/project.js";
-import { collectSet, parseDuration } from "./options.js";
+import { collectSet, timeoutOption } from "./options.js";
 import { terminalReporter } from "./reporter.js";
 import { SpecError } from "../core/spec/issues.js";
 
@@ -27,6 +27,16 @@ interface FileOptions {
 interface EnvOptions extends FileOptions {
   env: string;
   set?: Record<string, string>;
+}
+
+/** A command about one app in one environment: -f, --config, --env and --set. */
+function appCommand(program: Command, name: string): Command {
+  return program
+    .command(name)
+    .option("-f, --file <file>", "app file", DEFAULT_APP_FILE)
+    .option("--config <file>", "platform config")
+    .requiredOption("--env <env>", "environment")
+    .option("--set <key=value>", "set an arg (repeatable)", collectSet);
 }
 
 /** validate · schema · render · diff · deploy: the app file on its way to a cluster. */
@@ -68,13 +78,8 @@ export function registerAppCommands(program: Command): void {
       );
     });
 
-  program
-    .command("render")
+  appCommand(program, "render")
     .description("print the Kubernetes objects an app becomes in an environment (Secret values hidden)")
-    .option("-f, --file <file>", "app file", DEFAULT_APP_FILE)
-    .option("--config <file>", "platform config")
-    .requiredOption("--env <env>", "environment")
-    .option("--set <key=value>", "set an arg (repeatable)", collectSet)
     .option("-o, --output <format>", "yaml or json", "yaml")
     .action((opts: EnvOptions & { output: string }) => {
       const project = loadProject(opts.file, opts.config);
@@ -95,13 +100,8 @@ export function registerAppCommands(program: Command): void {
       );
     });
 
-  program
-    .command("diff")
+  appCommand(program, "diff")
     .description("show what a deploy would change (server-side dry-run, like kubectl diff)")
-    .option("-f, --file <file>", "app file", DEFAULT_APP_FILE)
-    .option("--config <file>", "platform config")
-    .requiredOption("--env <env>", "environment")
-    .option("--set <key=value>", "set an arg (repeatable)", collectSet)
     .option("--force-conflicts", "take over fields another field manager owns")
     .action(async (opts: EnvOptions & { forceConflicts?: boolean }) => {
       const diffs = await diff({
@@ -117,14 +117,9 @@ export function registerAppCommands(program: Command): void {
       }
     });
 
-  program
-    .command("deploy")
+  appCommand(program, "deploy")
     .description("apply the app to an environment, wait for the rollout, explain and roll back a failure")
-    .option("-f, --file <file>", "app file", DEFAULT_APP_FILE)
-    .option("--config <file>", "platform config")
-    .requiredOption("--env <env>", "environment")
-    .option("--set <key=value>", "set an arg (repeatable)", collectSet)
-    .option("--timeout <duration>", "how long to wait for the rollout", parseDuration, 5 * 60_000)
+    .addOption(timeoutOption())
     .option("--no-rollback", "leave a failed revision in place instead of rolling back")
     .option("--no-wait-lock", "fail instead of waiting when another deploy of the app is running")
     .option("--force-conflicts", "take over fields another field manager owns")

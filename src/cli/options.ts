@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 
 /** `--set key=value`, repeatable. */
 export function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -26,4 +26,11 @@ export function revisionNumber(value: string): number {
 export function outputFormat(value: string): "text" | "json" {
   if (value !== "text" && value !== "json") throw new InvalidArgumentError('expected "text" or "json"');
   return value;
+}
+
+/** `--timeout`, in milliseconds once parsed; help shows the default as a duration. */
+export function timeoutOption(): Option {
+  return new Option("--timeout <duration>", "how long to wait for the rollout")
+    .argParser(parseDuration)
+    .default(5 * 60_000, "5m");
 }

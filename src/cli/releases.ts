@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { ReleaseRecord } from "../core/release/record.js";
 import { connectEnvironment, history, rollback, status } from "../delivery/releases.js";
 import { listPods, streamContainerLog } from "../adapters/kubernetes/workloads.js";
-import { outputFormat, parseDuration, revisionNumber } from "./options.js";
+import { outputFormat, revisionNumber, timeoutOption } from "./options.js";
 import { terminalReporter } from "./reporter.js";
 
 interface EnvOptions {
@@ -115,7 +115,7 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption("--env <env>", "environment")
     .option("--config <file>", "platform config")
     .option("--to <revision>", "the revision to go back to", revisionNumber)
-    .option("--timeout <duration>", "how long to wait for the rollout", parseDuration, 5 * 60_000)
+    .addOption(timeoutOption())
     .option("--no-wait-lock", "fail instead of waiting when a deploy of the app is running")
     .action(async (app: string, opts: EnvOptions & { to?: number; timeout: number; waitLock: boolean }) => {
       const result = await rollback(connectEnvironment(opts.config, app, opts.env), {

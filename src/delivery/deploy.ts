@@ -5,7 +5,12 @@ import { applyOrder, objectKey } from "../core/kube/kinds.js";
 import type { KubeObject } from "../core/kube/objects.js";
 import { objectRef } from "../core/kube/objects.js";
 import { policyViolations } from "../core/plan/policy.js";
-import { type ReleaseImage, type ReleaseRecord, lastGoodRevision } from "../core/release/record.js";
+import {
+  type ReleaseImage,
+  type ReleaseRecord,
+  lastGoodRevision,
+  rollbackRecord,
+} from "../core/release/record.js";
 import { render, type RenderedApp } from "../core/render/render.js";
 import { REDACTED, secretScrubber } from "../core/secrets/redact.js";
 import { deleteObject, readLive, serverSideApply, type AppliedObject } from "../adapters/kubernetes/apply.js";
@@ -248,18 +253,11 @@ export async function applyAndWatch(
 
   reporter.warn(`Rollout failed: ${diagnosis}`);
   reporter.step(`Rolling back to revision ${good.revision}.`);
-  const rollback: ReleaseRecord = {
-    ...good,
+  const rollback = rollbackRecord(good, {
     revision: record.revision + 1,
-    status: "deploying",
-    rollbackOf: good.revision,
-    rolledBackBy: undefined,
-    diagnosis: undefined,
     message: `automatic rollback after revision ${record.revision} failed`,
     actor: record.actor,
-    startedAt: new Date().toISOString(),
-    finishedAt: undefined,
-  };
+  });
   await finish(target, record, "failed", { diagnosis, rolledBackBy: rollback.revision });
   await createRelease(target, rollback);
   const restored = await applyAndWatch(

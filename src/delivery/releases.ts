@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from "node:path";
 import { InputError, NotFoundError } from "../core/errors.js";
 import { assessDeploymentRollout } from "../core/health/rollout.js";
 import type { KubeObject } from "../core/kube/objects.js";
-import { type ReleaseRecord, lastGoodRevision } from "../core/release/record.js";
+import { type ReleaseRecord, lastGoodRevision, rollbackRecord } from "../core/release/record.js";
 import { connectTarget } from "../adapters/kubernetes/connect.js";
 import { acquireDeployLock } from "../adapters/kubernetes/lock.js";
 import { createRelease, listReleases } from "../adapters/kubernetes/releases.js";
@@ -84,18 +84,11 @@ export async function rollback(
         { hint: "See `railyard history`." },
       );
     }
-    const record: ReleaseRecord = {
-      ...chosen,
+    const record = rollbackRecord(chosen, {
       revision: current.revision + 1,
-      status: "deploying",
-      rollbackOf: chosen.revision,
-      rolledBackBy: undefined,
-      diagnosis: undefined,
       message: `rollback to revision ${chosen.revision}`,
       actor: options.actor ?? defaultActor(),
-      startedAt: new Date().toISOString(),
-      finishedAt: undefined,
-    };
+    });
     await createRelease(target, record);
     options.reporter.step(
       `Rolling ${app} in ${envName} back to revision ${chosen.revision} as revision ${record.revision}.`,

@@ -1,3 +1,4 @@
+import type { DiagnosisInput } from "./diagnose.js";
 import type { ContainerStatus, Deployment, KubeEvent, Pod, ReplicaSet } from "../kube/objects.js";
 
 const REVISION = "deployment.kubernetes.io/revision";
@@ -16,14 +17,7 @@ export interface Rollout {
   desired: number;
 }
 
-export function observeRollout(input: {
-  deployment: Deployment;
-  replicaSets: ReplicaSet[];
-  pods: Pod[];
-  events: KubeEvent[];
-  logs?: Record<string, string>;
-  now: Date;
-}): Rollout {
+export function observeRollout(input: DiagnosisInput): Rollout {
   const replicaSet = newestReplicaSet(input.deployment, input.replicaSets);
   return {
     deployment: input.deployment,

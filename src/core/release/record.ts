@@ -53,3 +53,22 @@ export function lastGoodRevision(records: ReleaseRecord[], except?: number): Rel
     .filter((r) => r.status === "succeeded" && r.revision !== except)
     .sort((a, b) => b.revision - a.revision)[0];
 }
+
+/** A new revision that re-applies `source`'s objects, args and images: what a rollback records. */
+export function rollbackRecord(
+  source: ReleaseRecord,
+  next: { revision: number; message: string; actor: string; startedAt?: string },
+): ReleaseRecord {
+  return {
+    ...source,
+    revision: next.revision,
+    status: "deploying",
+    rollbackOf: source.revision,
+    rolledBackBy: undefined,
+    diagnosis: undefined,
+    message: next.message,
+    actor: next.actor,
+    startedAt: next.startedAt ?? new Date().toISOString(),
+    finishedAt: undefined,
+  };
+}

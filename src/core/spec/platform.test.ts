@@ -107,7 +107,7 @@ describe("checkAppAgainstEnvironment", () => {
   it("reports config and secret keys the environment lacks, and override names it does not know", () => {
     const { app, locate } = readAppSpec(appText, "railyard.yaml");
     assert.deepEqual(
-      checkAppAgainstEnvironment(app, "railyard.yaml", locate, platform, "staging").map(formatIssue),
+      checkAppAgainstEnvironment(app, "railyard.yaml", platform, "staging", locate).map(formatIssue),
       [
         'railyard.yaml:12:3: environments.prodution: environment "prodution" is not in the platform config (did you mean "production"? known: staging, production)',
         'railyard.yaml:6:37: containers[0].env[0].config: config "asset-hots" is not defined for environment "staging" (did you mean "asset-host"? known: asset-host)',
@@ -119,7 +119,7 @@ describe("checkAppAgainstEnvironment", () => {
   it("says when an environment defines no config or secrets at all, and has no domain to fill in", () => {
     const noDomain = loadPlatformConfig("environments:\n  production: { namespace: shop }\n", "c.yaml");
     const { app, locate } = readAppSpec(appText, "railyard.yaml");
-    const lines = checkAppAgainstEnvironment(app, "railyard.yaml", locate, noDomain, "production").map(
+    const lines = checkAppAgainstEnvironment(app, "railyard.yaml", noDomain, "production", locate).map(
       formatIssue,
     );
     assert.deepEqual(lines.slice(2), [

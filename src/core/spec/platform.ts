@@ -170,23 +170,10 @@ export function loadPlatformConfig(text: string, file: string): PlatformConfig {
 export function checkAppAgainstEnvironment(
   app: AppSpec,
   appFile: string,
-  locate: Locate,
   platform: PlatformConfig,
   envName: string,
-): SpecIssue[];
-export function checkAppAgainstEnvironment(
-  app: AppSpec,
-  appFile: string,
-  platform: PlatformConfig,
-  envName: string,
-): SpecIssue[];
-export function checkAppAgainstEnvironment(
-  app: AppSpec,
-  appFile: string,
-  ...rest: [Locate, PlatformConfig, string] | [PlatformConfig, string]
+  locate: Locate = appLocations(app) ?? (() => ({ line: 0, col: 0 })),
 ): SpecIssue[] {
-  const [locate, platform, envName] =
-    rest.length === 3 ? rest : [appLocations(app) ?? (() => ({ line: 0, col: 0 })), ...rest];
   const issues: SpecIssue[] = [];
   const report: Report = (path, message, hint, at) =>
     issues.push(issueAt(appFile, locate, path, message, { hint, ...(at ? { at } : {}) }));
