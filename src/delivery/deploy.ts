@@ -134,24 +134,19 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const app = project.app.name;
   const namespace = env.namespace;
 
-  // Independent requests go together: the namespace must exist, the lock must be ours, and the
-  // resource lists of the objects' API versions are needed for their paths.
-  const [namespaceFound, locked] = await Promise.allSettled([
-    target.call(`read namespace ${namespace}`, () =>
-      target.client.request("GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}`),
-    ),
+  // The namespace must exist. That request goes alone, so the next ones reuse its TLS session
+  // instead of each paying a full handshake at once; then the lock and the API discovery together.
+  await target.call(`read namespace ${namespace}`, () =>
+    target.client.request("GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}`),
+  );
+  const [lock] = await Promise.all([
     acquireDeployLock(target, namespace, app, envName, {
       wait: request.waitForLock ?? true,
       onWait: (message) => reporter.step(message),
     }),
-    target.client.prefetchDiscovery(rendered.objects.map((o) => o.apiVersion)),
+    // A failure here surfaces, with its context, when an object's path is needed.
+    target.client.prefetchDiscovery(rendered.objects.map((o) => o.apiVersion)).catch(() => {}),
   ]);
-  if (namespaceFound.status === "rejected") {
-    if (locked.status === "fulfilled") await locked.value.release();
-    throw namespaceFound.reason;
-  }
-  if (locked.status === "rejected") throw locked.reason;
-  const lock = locked.value;
   try {
     const records = await settleInterrupted(target, await listReleases(target, namespace, app, envName));
     const previous = records.at(-1);
@@ -214,6 +209,7 @@ export async function applyAndWatch(
     changes = await serverSideApply(target, objects, {
       dryRun: false,
       force: options.forceConflicts ?? false,
+      live: options.live,
     });
   } catch (error) {
     await finish(target, record, "failed", { message: scrub((error as Error).message) });

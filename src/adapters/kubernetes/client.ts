@@ -3,6 +3,9 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { KubeObject } from "../../core/kube/objects.js";
 import { type ClusterCredentials, execCredentialToken } from "./kubeconfig.js";
 
+/** RAILYARD_DEBUG_HTTP=1 prints every API request with its status and duration to stderr. */
+const TRACE = Boolean(process.env.RAILYARD_DEBUG_HTTP);
+
 /** An error answer from the API server: the HTTP status and the Kubernetes Status body. */
 export class KubeApiError extends Error {
   constructor(
@@ -57,7 +60,14 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const started = TRACE ? performance.now() : 0;
     const { status, body } = await this.send(method, path, options);
+    if (TRACE) {
+      const dryRun = options.query?.dryRun ? " (dry-run)" : "";
+      process.stderr.write(
+        `[http] ${method} ${path}${dryRun} ${status} ${(performance.now() - started).toFixed(1)}ms\n`,
+      );
+    }
     if (status >= 400) {
       let parsed: KubeApiError["body"] = body;
       try {
