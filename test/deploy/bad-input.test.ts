@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
@@ -118,6 +118,21 @@ const CASES: Case[] = [
     name: "kind outside the allow-list: the whole deploy is refused, naming the object",
     environment: { allowedKinds: ["Deployment"] },
     stderr: [/Service .*\/api: kind Service is not allowed in environment staging/, /nothing was applied/],
+  },
+  {
+    name: "namespace outside the allow-list: refused before the first write, naming the object",
+    app: "name: legacy\nmanifests:\n  path: ./k8s\n",
+    prepare: (project) => {
+      mkdirSync(join(project.dir, "k8s"));
+      const stray = {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "stray", namespace: "kube-system" },
+      };
+      const own = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { a: "1" } };
+      writeFileSync(join(project.dir, "k8s", "objects.yaml"), `${stringify(own)}---\n${stringify(stray)}`);
+    },
+    stderr: [/ConfigMap kube-system\/stray: namespace kube-system is not allowed in environment staging/],
   },
   {
     name: "missing secret source",
