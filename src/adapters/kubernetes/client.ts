@@ -64,8 +64,10 @@ export class KubeClient {
     const { status, body } = await this.send(method, path, options);
     if (TRACE) {
       const dryRun = options.query?.dryRun ? " (dry-run)" : "";
+      const took = (performance.now() - started).toFixed(1);
+      const at = started.toFixed(0);
       process.stderr.write(
-        `[http] ${method} ${path}${dryRun} ${status} ${(performance.now() - started).toFixed(1)}ms\n`,
+        `[http] ${method} ${path}${dryRun} ${status} ${took}ms (sent ${at}ms after start)\n`,
       );
     }
     if (status >= 400) {
