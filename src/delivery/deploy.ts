@@ -223,7 +223,8 @@ export async function applyAndWatch(
     reporter,
   });
   if (outcome.ok) {
-    const pruned = await prune(target, history.at(-1), objects, reporter);
+    // The record lists everything this revision owns, also the Secrets a rollback does not re-apply.
+    const pruned = await prune(target, history.at(-1), record.objects, reporter);
     await finish(target, record, "succeeded", {});
     reporter.step(`Revision ${record.revision} of ${record.app} is live in ${record.environment}.`);
     return { record, changes, pruned };

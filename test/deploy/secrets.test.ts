@@ -40,6 +40,10 @@ describe("secret values never leave in clear", () => {
     outputs.push(rotated.stdout, rotated.stderr);
     assert.match(rotated.stdout, /api-key: changed/);
 
+    // A rollback re-applies no Secret values (records never hold them) and must not prune the Secret.
+    await runOk(["deploy", "--env", "staging", "--set", "version=2.0"]);
+    await runOk(["rollback", "api", "--env", "staging", "--to", "1"]);
+
     // The app's Secret holds the value (that is its job)…
     const secret = await cluster.core.readNamespacedSecret({ name: "api-secrets", namespace: ns });
     assert.equal(Buffer.from(secret.data!["api-key"]!, "base64").toString(), SECRET);
@@ -48,7 +52,7 @@ describe("secret values never leave in clear", () => {
       namespace: ns,
       labelSelector: "railyard.dev/release=true",
     });
-    assert.equal(records.items.length, 1);
+    assert.equal(records.items.length, 3);
     for (const record of records.items) {
       outputs.push(JSON.stringify(record), JSON.stringify(decodeRecord(record.data!.release!)));
     }
