@@ -233,7 +233,7 @@ export async function applyAndWatch(
   const diagnosis = scrub(
     [outcome.diagnosis?.summary ?? outcome.message, outcome.diagnosis?.action].filter(Boolean).join(" "),
   );
-  const logTail = outcome.diagnosis?.logTail ? scrub(outcome.diagnosis.logTail) : undefined;
+  const logTail = outcome.diagnosis?.logTail ? scrub(outcome.diagnosis.logTail).trimEnd() : undefined;
   const good = lastGoodRevision(history, record.revision);
   const rollBack = (options.rollbackOnFailure ?? true) && good !== undefined;
   if (!rollBack) {
