@@ -1,6 +1,6 @@
 import type { KubeObject } from "../../core/kube/objects.js";
 import { objectRef } from "../../core/kube/objects.js";
-import { applyOrder, kindRank, objectKey } from "../../core/kube/kinds.js";
+import { applyOrder, kindTier, objectKey } from "../../core/kube/kinds.js";
 import { ConflictError } from "../../core/errors.js";
 import { isNotFound } from "./errors.js";
 import type { KubeTarget } from "./target.js";
@@ -32,7 +32,7 @@ export async function readLive(target: KubeTarget, object: KubeObject): Promise<
 /**
  * Server-side apply under one field manager. With `dryRun` nothing is persisted: the API server runs
  * defaulting, validation and admission, which is both the plan (diff) and the pre-flight check.
- * Objects of one apply-order rank go in parallel; ranks go in order. `live` (from a dry-run just
+ * Objects of one tier go in parallel; tiers go in order. `live` (from a dry-run just
  * before) saves reading every object again.
  */
 export async function serverSideApply(
@@ -42,7 +42,7 @@ export async function serverSideApply(
 ): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
   // A dry-run changes nothing, so order does not matter: check every object at once.
-  const groups = options.dryRun ? [applyOrder(objects)] : rankGroups(objects);
+  const groups = options.dryRun ? [applyOrder(objects)] : tierGroups(objects);
   for (const group of groups) {
     results.push(...(await Promise.all(group.map((object) => applyOne(target, object, options)))));
   }
@@ -92,15 +92,15 @@ async function applyOne(
   return { ref, action, result, live };
 }
 
-/** Consecutive objects of the same kind rank (see applyOrder) form a group that may be applied together. */
-function rankGroups(objects: KubeObject[]): KubeObject[][] {
+/** Objects in apply order, grouped by tier (see kindTier): each group may be applied at once. */
+function tierGroups(objects: KubeObject[]): KubeObject[][] {
   const groups: KubeObject[][] = [];
   let previous: number | undefined;
   for (const object of applyOrder(objects)) {
-    const rank = kindRank(object.kind);
-    if (rank !== previous) groups.push([]);
+    const tier = kindTier(object.kind);
+    if (tier !== previous) groups.push([]);
     groups.at(-1)!.push(object);
-    previous = rank;
+    previous = tier;
   }
   return groups;
 }

@@ -47,6 +47,22 @@ const ORDER = [
   "Ingress",
 ];
 
+/**
+ * Objects of one tier do not depend on each other and may be applied together: what the cluster
+ * must have first (namespaces, quotas), what workloads refer to, the workloads, then what routes to
+ * or watches them. Kinds Railyard does not know go last.
+ */
+const TIERS: readonly (readonly string[])[] = [
+  ["Namespace", "ResourceQuota", "LimitRange"],
+  ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role", "RoleBinding", "Service"],
+  ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"],
+];
+
+export function kindTier(kind: string): number {
+  const tier = TIERS.findIndex((kinds) => kinds.includes(kind));
+  return tier < 0 ? TIERS.length : tier;
+}
+
 export function kindRank(kind: string): number {
   const i = ORDER.indexOf(kind);
   return i < 0 ? ORDER.length : i;
