@@ -1,6 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import { dirname, relative, resolve } from "node:path";
-import { InputError, RolloutError } from "../core/errors.js";
+import { InputError, NotFoundError, RolloutError } from "../core/errors.js";
 import { applyOrder, objectKey } from "../core/kube/kinds.js";
 import type { KubeObject } from "../core/kube/objects.js";
 import { objectRef } from "../core/kube/objects.js";
@@ -134,21 +134,27 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const app = project.app.name;
   const namespace = env.namespace;
 
-  // The namespace must exist. That request goes alone, so the next ones reuse its TLS session
-  // instead of each paying a full handshake at once; then the lock and the API discovery together.
-  await target.call(`read namespace ${namespace}`, () =>
-    target.client.request("GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}`),
-  );
-  const [lock] = await Promise.all([
-    acquireDeployLock(target, namespace, app, envName, {
-      wait: request.waitForLock ?? true,
-      onWait: (message) => reporter.step(message),
-    }),
-    // A failure here surfaces, with its context, when an object's path is needed.
-    target.client.prefetchDiscovery(rendered.objects.map((o) => o.apiVersion)).catch(() => {}),
-  ]);
+  // The lock goes first and alone: it is the first write, it fails plainly when the namespace is
+  // missing, and the requests after it reuse its TLS session instead of each paying a handshake.
+  const lock = await acquireDeployLock(target, namespace, app, envName, {
+    wait: request.waitForLock ?? true,
+    onWait: (message) => reporter.step(message),
+  }).catch((error: unknown) => {
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(`namespace ${namespace} of environment ${envName} does not exist.`, {
+        hint: `Create it (kubectl create namespace ${namespace}) or fix environments.${envName}.namespace.`,
+        cause: error,
+      });
+    }
+    throw error;
+  });
   try {
-    const records = await settleInterrupted(target, await listReleases(target, namespace, app, envName));
+    const [listed] = await Promise.all([
+      listReleases(target, namespace, app, envName),
+      // A failure here surfaces, with its context, when an object's path is needed.
+      target.client.prefetchDiscovery(rendered.objects.map((o) => o.apiVersion)).catch(() => {}),
+    ]);
+    const records = await settleInterrupted(target, listed);
     const previous = records.at(-1);
     const objects = applyOrder(rendered.objects);
 

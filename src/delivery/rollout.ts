@@ -2,9 +2,9 @@ import { diagnose, type Diagnosis } from "../core/diagnose/diagnose.js";
 import { assessDeploymentRollout } from "../core/health/rollout.js";
 import type { KubeEvent, KubeObject } from "../core/kube/objects.js";
 import {
+  DeploymentWatch,
   containerLogTail,
   listEvents,
-  readDeployment,
   readDeploymentParts,
 } from "../adapters/kubernetes/workloads.js";
 import type { KubeTarget } from "../adapters/kubernetes/target.js";
@@ -18,8 +18,9 @@ export interface RolloutOutcome {
 }
 
 /**
- * The Deployment's status is read often at first, when a rollout usually completes, then less often;
- * pods, ReplicaSets and events (for progress details and diagnosis) every DETAILS_MS.
+ * Deployments are watched; when a watch cannot be held, their status is read often at first, when a
+ * rollout usually completes, then less often. Pods, ReplicaSets and events (for progress details and
+ * diagnosis) are read at most every DETAILS_MS.
  */
 function pollInterval(elapsedMs: number): number {
   return elapsedMs < 5_000 ? 50 : elapsedMs < 60_000 ? 250 : 1000;
@@ -32,6 +33,20 @@ const DETAILS_MS = 500;
  */
 export async function waitForRollout(
   target: KubeTarget,
+  objects: KubeObject[],
+  options: { timeoutMs: number; since: Date; reporter: Reporter },
+): Promise<RolloutOutcome> {
+  const watch = new DeploymentWatch(target);
+  try {
+    return await awaitDeployments(target, watch, objects, options);
+  } finally {
+    watch.stop();
+  }
+}
+
+async function awaitDeployments(
+  target: KubeTarget,
+  watch: DeploymentWatch,
   objects: KubeObject[],
   options: { timeoutMs: number; since: Date; reporter: Reporter },
 ): Promise<RolloutOutcome> {
@@ -48,7 +63,7 @@ export async function waitForRollout(
     const stillPending: typeof pending = [];
     for (const ref of pending) {
       const key = `${ref.namespace}/${ref.name}`;
-      const deployment = await readDeployment(target, ref.namespace, ref.name);
+      const deployment = await watch.read(ref.namespace, ref.name);
       if (!deployment) {
         stillPending.push(ref);
         continue;
@@ -91,8 +106,15 @@ export async function waitForRollout(
       }
     }
     pending = stillPending;
-    if (pending.length > 0)
-      await new Promise((resolve) => setTimeout(resolve, pollInterval(Date.now() - started)));
+    if (pending.length === 0) break;
+    const remaining = Math.max(0, deadline - Date.now());
+    if (watch.following(pending.map((ref) => `${ref.namespace}/${ref.name}`))) {
+      await watch.changed(Math.min(DETAILS_MS, remaining));
+    } else {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(pollInterval(Date.now() - started), remaining)),
+      );
+    }
   }
   return { ok: true, message: "rolled out" };
 }

@@ -22,6 +22,16 @@ export interface RequestOptions {
   contentType?: string;
   /** Return the body as text (pod logs) instead of parsing JSON. */
   text?: boolean;
+  /** Aborts the request (a watch or a followed log). */
+  signal?: AbortSignal;
+  /** Socket idle timeout; default 30 s. A watch is idle between events, so it sets its own. */
+  timeoutMs?: number;
+}
+
+/** One event of a watch stream. */
+export interface WatchEvent<T = KubeObject> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: T;
 }
 
 interface ResourceInfo {
@@ -99,6 +109,43 @@ export class KubeClient {
     for await (const chunk of res) onChunk(chunk as string);
   }
 
+  /**
+   * Watches a collection: calls `onEvent` for each event as it arrives until `signal` aborts or the
+   * server ends the watch. Without a resourceVersion the server first sends the current objects.
+   */
+  async watch<T = KubeObject>(
+    path: string,
+    query: RequestOptions["query"],
+    onEvent: (event: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const res = await this.open("GET", path, {
+      query: { ...query, watch: 1, allowWatchBookmarks: true },
+      signal,
+      timeoutMs: 0,
+    });
+    if ((res.statusCode ?? 0) >= 400) {
+      let body = "";
+      for await (const chunk of res) body += String(chunk);
+      throw new KubeApiError(res.statusCode ?? 0, body);
+    }
+    res.setEncoding("utf8");
+    let buffered = "";
+    try {
+      for await (const chunk of res) {
+        buffered += chunk as string;
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  }
+
   private async send(
     method: string,
     path: string,
@@ -132,7 +179,11 @@ export class KubeClient {
     }
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, { method, headers, agent: this.agent, timeout: 30_000 }, resolve);
+      const req = send(
+        url,
+        { method, headers, agent: this.agent, timeout: options.timeoutMs ?? 30_000, signal: options.signal },
+        resolve,
+      );
       req.on("timeout", () =>
         req.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })),
       );

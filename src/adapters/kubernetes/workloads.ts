@@ -117,3 +117,79 @@ export async function streamContainerLog(
     ),
   );
 }
+
+/**
+ * The latest state of Deployments, kept by a watch that starts at the resourceVersion of a read
+ * (list-then-watch, as `kubectl rollout status` does), so a finished rollout is seen the moment the
+ * controller reports it rather than at the next poll. Where a watch cannot be held, `read` is a GET.
+ */
+export class DeploymentWatch {
+  private static readonly MAX_WATCHES = 5;
+  private readonly latest = new Map<string, Deployment | undefined>();
+  private readonly controller = new AbortController();
+  private waiters: (() => void)[] = [];
+  private started = 0;
+
+  constructor(private readonly target: KubeTarget) {}
+
+  async read(namespace: string, name: string): Promise<Deployment | undefined> {
+    const key = `${namespace}/${name}`;
+    if (this.latest.has(key)) return this.latest.get(key);
+    const deployment = await readDeployment(this.target, namespace, name);
+    const resourceVersion = deployment?.metadata.resourceVersion;
+    if (resourceVersion && this.started < DeploymentWatch.MAX_WATCHES && !this.controller.signal.aborted) {
+      this.follow(key, namespace, name, resourceVersion, deployment);
+    }
+    return deployment;
+  }
+
+  /** True while every one of these Deployments is followed by a live watch. */
+  following(keys: string[]): boolean {
+    return keys.every((key) => this.latest.has(key));
+  }
+
+  /** Resolves at the next watch event, or after `timeoutMs`. */
+  changed(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      this.waiters.push(wake);
+    });
+  }
+
+  stop(): void {
+    this.controller.abort();
+    this.notify();
+  }
+
+  private follow(key: string, namespace: string, name: string, resourceVersion: string, current: Deployment) {
+    this.started++;
+    this.latest.set(key, current);
+    this.target.client
+      .watch<Deployment>(
+        `/apis/apps/v1${ns(namespace)}/deployments`,
+        { fieldSelector: `metadata.name=${name}`, resourceVersion },
+        (event) => {
+          if (event.type === "ADDED" || event.type === "MODIFIED") this.latest.set(key, event.object);
+          else if (event.type === "DELETED") this.latest.set(key, undefined);
+          // An ERROR (410 Gone: the version is too old) ends the watch; the next read starts over.
+          else if (event.type === "ERROR") this.latest.delete(key);
+          this.notify();
+        },
+        this.controller.signal,
+      )
+      .catch(() => {})
+      .finally(() => {
+        this.latest.delete(key);
+        this.notify();
+      });
+  }
+
+  private notify(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
