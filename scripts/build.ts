@@ -16,6 +16,9 @@ await build({
   bundle: true,
   platform: "node",
   format: "cjs",
+  // The server's dependencies load from node_modules when `railyard server` starts: PGlite finds its
+  // WebAssembly files beside its own code, and the other commands do not pay for any of them.
+  external: ["fastify", "@electric-sql/pglite", "pg", "kysely"],
   target: "node20",
   sourcemap: true,
   // The sources are ES modules; the one import.meta they use becomes this file's URL.

@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { applyOrder } from "../core/kube/kinds.js";
 import { redactSecretValues } from "../core/secrets/redact.js";
 import { render } from "../core/render/render.js";
-import { loadAppSpec } from "../core/spec/app.js";
+import { resolvePipeline } from "../core/pipeline/definition.js";
 import { appJsonSchema, platformJsonSchema } from "../core/spec/json-schema.js";
 import { deploy } from "../delivery/deploy.js";
 import { diff } from "../delivery/diff.js";
@@ -51,12 +50,19 @@ export function registerAppCommands(program: Command): void {
       const issues = [];
       for (const file of opts.file) {
         try {
-          if (opts.config || opts.env) {
-            const project = loadProject(file, opts.config);
-            if (opts.env) requireEnvironment(project, opts.env);
-          } else {
-            loadAppSpec(readFileSync(resolve(file), "utf8"), relative(process.cwd(), resolve(file)));
+          // The platform config, when given or present, is checked too, and so is the app's pipeline.
+          const project = loadProject(file, opts.config);
+          if (project.platform && project.configFile) {
+            const appFile = relative(process.cwd(), project.appFile) || project.appFile;
+            const platformFile = relative(process.cwd(), project.configFile) || project.configFile;
+            try {
+              resolvePipeline(project.app, appFile, project.platform, { platformFile });
+            } catch (error) {
+              if (error instanceof SpecError) issues.push(...error.issues);
+              else throw error;
+            }
           }
+          if (opts.env) requireEnvironment(project, opts.env);
         } catch (error) {
           if (error instanceof SpecError) issues.push(...error.issues);
           else throw error;

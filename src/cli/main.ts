@@ -3,6 +3,7 @@ import { describeError } from "../core/errors.js";
 import { registerAppCommands } from "./app.js";
 import { registerClusterCommands } from "./cluster.js";
 import { registerReleaseCommands } from "./releases.js";
+import { registerServerCommands } from "./server.js";
 import { exitCodeFor } from "./exit-codes.js";
 
 const program = new Command("railyard")
@@ -16,6 +17,7 @@ const program = new Command("railyard")
 registerAppCommands(program);
 registerReleaseCommands(program);
 registerClusterCommands(program);
+registerServerCommands(program);
 
 async function main(): Promise<void> {
   try {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from "commander";
+import { durationMs } from "../core/pipeline/duration.js";
 
 /** `--set key=value`, repeatable. */
 export function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -7,14 +8,12 @@ export function collectSet(value: string, previous: Record<string, string> = {})
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
-/** Durations like `90s`, `5m`, `1h30m`, or plain seconds. */
+/** Durations like `90s`, `5m`, `1h30m`, or plain seconds (the parser lives in the core). */
 export function parseDuration(value: string): number {
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (!match || value === "")
+  const ms = durationMs(value);
+  if (ms === undefined)
     throw new InvalidArgumentError(`expected a duration like 90s, 5m or 1h, got "${value}"`);
-  const [, h = "0", m = "0", s = "0"] = match;
-  return (Number(h) * 3600 + Number(m) * 60 + Number(s)) * 1000;
+  return ms;
 }
 
 export function revisionNumber(value: string): number {

@@ -7,9 +7,11 @@ import { objectRef } from "../core/kube/objects.js";
 import { policyViolations } from "../core/plan/policy.js";
 import {
   type ReleaseImage,
+  type ReleaseOrigin,
   type ReleaseRecord,
   lastGoodRevision,
   rollbackRecord,
+  sameOrigin,
 } from "../core/release/record.js";
 import { render, type RenderedApp } from "../core/render/render.js";
 import { REDACTED, secretScrubber } from "../core/secrets/redact.js";
@@ -44,6 +46,8 @@ export interface DeployRequest {
   waitForLock?: boolean;
   forceConflicts?: boolean;
   actor?: string;
+  /** The pipeline stage deploying: its revision is made once, however often the stage runs. */
+  origin?: ReleaseOrigin;
   reporter: Reporter;
 }
 
@@ -51,6 +55,8 @@ export interface DeployResult {
   record: ReleaseRecord;
   changes: AppliedObject[];
   pruned: string[];
+  /** True when the stage's revision already existed and had finished: nothing was applied. */
+  alreadyDone?: boolean;
 }
 
 /** A deploy ready to apply: everything validated and rendered, nothing written yet. */
@@ -154,7 +160,15 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       // A failure here surfaces, with its context, when an object's path is needed.
       target.client.prefetchDiscovery(rendered.objects.map((o) => o.apiVersion)).catch(() => {}),
     ]);
-    const records = await settleInterrupted(target, listed);
+    // A stage that ran before (the server was killed, or a retry) finds its revision: a finished one
+    // is the result; one still deploying is taken up again under the same revision number.
+    const mine = listed.find((r) => sameOrigin(r.origin, request.origin));
+    if (mine && mine.status !== "deploying")
+      return { record: mine, changes: [], pruned: [], alreadyDone: true };
+    const records = await settleInterrupted(
+      target,
+      listed.filter((r) => r !== mine),
+    );
     const previous = records.at(-1);
     const objects = applyOrder(rendered.objects);
 
@@ -170,7 +184,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       app,
       environment: envName,
       namespace,
-      revision: (previous?.revision ?? 0) + 1,
+      revision: mine?.revision ?? (previous?.revision ?? 0) + 1,
       status: "deploying",
       objects,
       args: rendered.args,
@@ -181,9 +195,11 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         file: relative(process.cwd(), project.appFile),
       },
       actor: request.actor ?? defaultActor(),
-      startedAt: new Date().toISOString(),
+      startedAt: mine?.startedAt ?? new Date().toISOString(),
+      origin: request.origin,
     };
-    await createRelease(target, record);
+    if (mine) await updateRelease(target, record);
+    else await createRelease(target, record);
     reporter.step(`Deploying ${app} to ${envName} as revision ${record.revision}.`);
     // The dry-run just read every live object; the apply compares against those reads.
     const live = new Map(planned.map((p) => [objectKey(p.result), p.live]));

@@ -3,10 +3,16 @@ import { dirname, relative, resolve } from "node:path";
 import { InputError, NotFoundError } from "../core/errors.js";
 import { assessDeploymentRollout } from "../core/health/rollout.js";
 import type { KubeObject } from "../core/kube/objects.js";
-import { type ReleaseRecord, lastGoodRevision, rollbackRecord } from "../core/release/record.js";
+import {
+  type ReleaseOrigin,
+  type ReleaseRecord,
+  lastGoodRevision,
+  rollbackRecord,
+  sameOrigin,
+} from "../core/release/record.js";
 import { connectTarget } from "../adapters/kubernetes/connect.js";
 import { acquireDeployLock } from "../adapters/kubernetes/lock.js";
-import { createRelease, listReleases } from "../adapters/kubernetes/releases.js";
+import { createRelease, listReleases, updateRelease } from "../adapters/kubernetes/releases.js";
 import { readLive, sameContent, serverSideApply } from "../adapters/kubernetes/apply.js";
 import type { KubeTarget } from "../adapters/kubernetes/target.js";
 import { readDeploymentState } from "../adapters/kubernetes/workloads.js";
@@ -59,7 +65,15 @@ export async function history(where: EnvironmentTarget): Promise<ReleaseRecord[]
 /** Re-applies revision N's objects as a new revision (default: the last good one before the current). */
 export async function rollback(
   where: EnvironmentTarget,
-  options: { to?: number; timeoutMs?: number; reporter: Reporter; waitForLock?: boolean; actor?: string },
+  options: {
+    to?: number;
+    timeoutMs?: number;
+    reporter: Reporter;
+    waitForLock?: boolean;
+    actor?: string;
+    /** The pipeline stage rolling back: it makes its revision once, however often it runs. */
+    origin?: ReleaseOrigin;
+  },
 ): Promise<DeployResult> {
   const { target, namespace, app, envName } = where;
   const lock = await acquireDeployLock(target, namespace, app, envName, {
@@ -67,7 +81,14 @@ export async function rollback(
     onWait: (message) => options.reporter.step(message),
   });
   try {
-    const records = await settleInterrupted(target, await listReleases(target, namespace, app, envName));
+    const listed = await listReleases(target, namespace, app, envName);
+    const mine = listed.find((r) => sameOrigin(r.origin, options.origin));
+    if (mine && mine.status !== "deploying")
+      return { record: mine, changes: [], pruned: [], alreadyDone: true };
+    const records = await settleInterrupted(
+      target,
+      listed.filter((r) => r !== mine),
+    );
     const current = records.at(-1);
     if (!current) {
       throw new NotFoundError(`${app} has no revisions in ${envName}.`, { hint: "Deploy it first." });
@@ -85,11 +106,13 @@ export async function rollback(
       );
     }
     const record = rollbackRecord(chosen, {
-      revision: current.revision + 1,
+      revision: mine?.revision ?? current.revision + 1,
       message: `rollback to revision ${chosen.revision}`,
       actor: options.actor ?? defaultActor(),
     });
-    await createRelease(target, record);
+    record.origin = options.origin;
+    if (mine) await updateRelease(target, record);
+    else await createRelease(target, record);
     options.reporter.step(
       `Rolling ${app} in ${envName} back to revision ${chosen.revision} as revision ${record.revision}.`,
     );

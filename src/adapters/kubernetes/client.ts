@@ -6,6 +6,9 @@ import { type ClusterCredentials, execCredentialToken } from "./kubeconfig.js";
 /** RAILYARD_DEBUG_HTTP=1 prints every API request with its status and duration to stderr. */
 const TRACE = Boolean(process.env.RAILYARD_DEBUG_HTTP);
 
+/** Observers of every API request (the server's metrics); none in the CLI. */
+export const requestObservers: ((method: string, status: number, seconds: number) => void)[] = [];
+
 /** An error answer from the API server: the HTTP status and the Kubernetes Status body. */
 export class KubeApiError extends Error {
   constructor(
@@ -70,8 +73,9 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const started = TRACE ? performance.now() : 0;
+    const started = TRACE || requestObservers.length > 0 ? performance.now() : 0;
     const { status, body } = await this.send(method, path, options);
+    for (const observe of requestObservers) observe(method, status, (performance.now() - started) / 1000);
     if (TRACE) {
       const dryRun = options.query?.dryRun ? " (dry-run)" : "";
       const took = (performance.now() - started).toFixed(1);

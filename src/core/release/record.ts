@@ -36,6 +36,17 @@ export interface ReleaseRecord {
   finishedAt?: string;
   diagnosis?: string;
   message?: string;
+  /** The pipeline stage that made this revision: a stage run twice finds it instead of deploying again. */
+  origin?: ReleaseOrigin;
+}
+
+export interface ReleaseOrigin {
+  execution: string;
+  stage: string;
+}
+
+export function sameOrigin(a: ReleaseOrigin | undefined, b: ReleaseOrigin | undefined): boolean {
+  return !!a && !!b && a.execution === b.execution && a.stage === b.stage;
 }
 
 export function encodeRecord(record: ReleaseRecord): string {

@@ -5,7 +5,13 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { loadAppSpec, readAppSpec } from "./app.js";
 import { formatIssue, SpecError } from "./issues.js";
-import { checkAppAgainstEnvironment, INLINE_SECRET_HINT, loadPlatformConfig } from "./platform.js";
+import {
+  checkAppAgainstEnvironment,
+  INLINE_SECRET_HINT,
+  loadPlatformConfig,
+  platformLocations,
+  readPlatformConfig,
+} from "./platform.js";
 
 const testdata = join(import.meta.dirname, "../../../testdata/spec");
 const fixture = (name: string) => readFileSync(join(testdata, name), "utf8");
@@ -84,6 +90,140 @@ describe("the platform config", () => {
         return true;
       },
     );
+  });
+});
+
+describe("the platform config's pipeline templates, repositories, apps and webhooks", () => {
+  const pipelines = readFileSync(join(testdata, "../pipelines/platform.yaml"), "utf8");
+  const refusal = (text: string) => {
+    try {
+      loadPlatformConfig(text, "railyard.config.yaml");
+    } catch (error) {
+      assert.ok(error instanceof SpecError, String(error));
+      return error.message.split("\n");
+    }
+    assert.fail("the config was accepted");
+  };
+
+  it("accepts every section, secrets by reference", () => {
+    const platform = loadPlatformConfig(pipelines, "railyard.config.yaml");
+    assert.deepEqual(Object.keys(platform.pipelineTemplates ?? {}), ["standard", "quick"]);
+    assert.deepEqual(platform.pipelineTemplates?.standard?.parameters, {
+      approvalTimeout: "24h",
+      productionEnv: "production",
+      branch: "main",
+    });
+    assert.deepEqual(platform.pipelineTemplates?.quick?.parameters, { environment: null });
+    assert.deepEqual(platform.pipelineTemplates?.standard?.stages[3], {
+      id: "production",
+      deploy: "{{ params.productionEnv }}",
+    });
+    assert.deepEqual(platform.repositories?.shop, {
+      url: "http://127.0.0.1:9418/shop.git",
+      username: { fromEnv: "GIT_USER" },
+      password: { fromEnv: "GIT_PASSWORD" },
+    });
+    assert.deepEqual(platform.apps?.api, {
+      repository: "shop",
+      path: "services/api/railyard.yaml",
+      branch: "main",
+    });
+    assert.deepEqual(platform.webhooks, {
+      github: { secret: { fromEnv: "GITHUB_WEBHOOK_SECRET" } },
+      gitlab: { token: { fromEnv: "GITLAB_WEBHOOK_TOKEN" } },
+      registry: { token: { fromEnv: "REGISTRY_WEBHOOK_TOKEN" } },
+      allowedTargets: ["https://hooks.example.test", "http://127.0.0.1"],
+    });
+    assert.equal(platform.environments.production?.forbidSelfApproval, true);
+    assert.equal(platform.environments.staging?.forbidSelfApproval, undefined);
+  });
+
+  it("refuses an app in an unknown repository, with the one it most likely meant", () => {
+    const text = [
+      "environments: { staging: { namespace: s } }", // 1
+      "repositories:", // 2
+      "  shop: { url: 'git@git.example.test:shop.git' }", // 3
+      "apps:", // 4
+      "  api: { repository: shpo, path: services/api/railyard.yaml }", // 5
+      "  web: { repository: web, path: ../web/railyard.yaml }", // 6
+    ].join("\n");
+    assert.deepEqual(refusal(text), [
+      'railyard.config.yaml:5:22: apps.api.repository: repository "shpo" is not in repositories (did you mean "shop"? known: shop)',
+      'railyard.config.yaml:6:22: apps.web.repository: repository "web" is not in repositories (known: shop)',
+      "railyard.config.yaml:6:33: apps.web.path: must be a path inside the repository, without a leading / or ..",
+    ]);
+    assert.deepEqual(
+      refusal(
+        "environments: { staging: { namespace: s } }\napps: { api: { repository: shop, path: railyard.yaml } }\n",
+      ),
+      [
+        'railyard.config.yaml:2:28: apps.api.repository: repository "shop" is not in repositories (the platform config defines no repositories; add it under repositories)',
+      ],
+    );
+  });
+
+  it("refuses credentials written out, without repeating them", () => {
+    const text = [
+      "environments: { staging: { namespace: s } }", // 1
+      "repositories:", // 2
+      "  shop:", // 3
+      "    url: https://robot:hunter2@git.example.test/shop.git", // 4
+      "    username: robot", // 5
+      "webhooks:", // 6
+      "  github: { secret: hunter2 }", // 7
+    ].join("\n");
+    const lines = refusal(text);
+    assert.deepEqual(lines, [
+      "railyard.config.yaml:4:10: repositories.shop.url: must not hold credentials (put them under username and password, as { fromEnv: NAME } or { fromFile: PATH })",
+      `railyard.config.yaml:5:15: repositories.shop.username: a secret value may not be written here (${INLINE_SECRET_HINT})`,
+      `railyard.config.yaml:7:21: webhooks.github.secret: a secret value may not be written here (${INLINE_SECRET_HINT})`,
+    ]);
+    assert.ok(!lines.join("\n").includes("hunter2"));
+  });
+
+  it("refuses webhook targets that are not scheme://host[:port]", () => {
+    const text = [
+      "environments: { staging: { namespace: s } }",
+      "webhooks:",
+      "  allowedTargets:",
+      "    - https://hooks.example.test/only/here",
+      "    - ftp://files.example.test",
+      "    - hooks.example.test",
+      "    - http://127.0.0.1:8080/",
+    ].join("\n");
+    assert.deepEqual(refusal(text), [
+      "railyard.config.yaml:4:7: webhooks.allowedTargets[0]: must be scheme://host[:port], without a path",
+      "railyard.config.yaml:5:7: webhooks.allowedTargets[1]: must be an http or https URL",
+      "railyard.config.yaml:6:7: webhooks.allowedTargets[2]: is not a URL",
+    ]);
+  });
+
+  it("refuses templates with unknown fields, or parameters they do not declare", () => {
+    const text = [
+      "environments: { staging: { namespace: s } }", // 1
+      "pipelineTemplates:", // 2
+      "  standard:", // 3
+      "    parameters: { env: staging }", // 4
+      "    triggers: [{ git: { branch: [main] } }]", // 5
+      "    stages:", // 6
+      "      - id: deploy", // 7
+      "        deploy: '{{ params.evn }}'", // 8
+      "      - id: wait", // 9
+      "        wait: '{{ params.pause }}'", // 10
+      "        after: deploy", // 11
+    ].join("\n");
+    assert.deepEqual(refusal(text), [
+      'railyard.config.yaml:5:25: pipelineTemplates.standard.triggers[0].git.branch: unknown field "branch" (did you mean "branches"?)',
+      'railyard.config.yaml:8:17: pipelineTemplates.standard.stages[0].deploy: "{{ params.evn }}" uses unknown parameter "evn" (did you mean "env"? known: env)',
+      'railyard.config.yaml:10:15: pipelineTemplates.standard.stages[1].wait: "{{ params.pause }}" uses unknown parameter "pause" (known: env)',
+      'railyard.config.yaml:11:9: pipelineTemplates.standard.stages[1].after: unknown field "after" (allowed: id, dependsOn, deploy, approval, check, patch, rollback, wait, webhook)',
+    ]);
+  });
+
+  it("remembers where a loaded config's fields are written", () => {
+    const { platform, locate } = readPlatformConfig(pipelines, "railyard.config.yaml");
+    assert.equal(platformLocations(platform), locate);
+    assert.deepEqual(locate(["apps", "api", "repository"]), { line: 50, col: 22 });
   });
 });
 

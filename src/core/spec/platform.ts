@@ -1,6 +1,7 @@
 /**
- * The platform config (`railyard.config.yaml`): environments and registries, kept by the platform
- * team. Secrets are only ever references (`fromEnv`, `fromFile`), never values.
+ * The platform config (`railyard.config.yaml`): environments, registries, pipeline templates, the git
+ * repositories and apps the server knows, and trigger sources, kept by the platform team. Secrets are
+ * only ever references (`fromEnv`, `fromFile`), never values.
  */
 import { z } from "zod";
 import { type AppSpec, appLocations, type EnvEntry } from "./app.js";
@@ -15,11 +16,14 @@ import {
   REGISTRY_HOST,
   scalar,
 } from "./names.js";
+import { parameterHoles, pipelineTemplateSchema, stringLeaves, unknownParameter } from "./pipeline.js";
+import { fields, isFields, text as asText } from "./raw.js";
 import { checkSchema, exactlyOneOf, withHint } from "./schema-issues.js";
 import { unknownNameHint } from "./suggest.js";
 import { templateVariables } from "./template.js";
 import { templatedFields } from "./templated-fields.js";
 import { parseYamlDocument } from "./yaml.js";
+import { InputError } from "../errors.js";
 
 export const INLINE_SECRET_HINT =
   "secrets are referenced, never written in the config: use fromEnv or fromFile";
@@ -105,6 +109,10 @@ const environment = z
       .enum(["digest", "tag"])
       .default("digest")
       .describe("digest: pin images to their digest when deploying; tag: deploy the tag as written."),
+    forbidSelfApproval: z
+      .boolean()
+      .describe("Refuse an approval for this environment from the author of the change.")
+      .optional(),
   })
   .superRefine(
     (env, ctx) => {
@@ -134,6 +142,104 @@ const registry = z.strictObject({
     .optional(),
 });
 
+const CREDENTIALS_HINT = "put them under username and password, as { fromEnv: NAME } or { fromFile: PATH }";
+
+/** Why a git URL is not one the server may fetch, without repeating what it holds; or undefined. */
+function gitUrlProblem(value: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) return undefined; // scp-like (git@host:path) or a path
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL";
+  }
+  if (!["http:", "https:", "ssh:", "git:", "file:"].includes(url.protocol))
+    return "must be an http, https, ssh, git or file URL";
+  if (url.password !== "" || (url.username !== "" && url.protocol !== "ssh:"))
+    return withHint("must not hold credentials", CREDENTIALS_HINT);
+  return undefined;
+}
+
+const repository = z
+  .strictObject({
+    url: z
+      .string()
+      .min(1)
+      .superRefine((value, ctx) => {
+        const message = gitUrlProblem(value);
+        if (message !== undefined) ctx.addIssue({ code: "custom", message });
+      })
+      .describe("Where to fetch it: an http(s), ssh, git or file URL, or a path on the server."),
+    username: secretRef.describe("User name for http(s), by reference.").optional(),
+    password: secretRef.describe("Password or token, by reference only.").optional(),
+  })
+  .describe("A git repository the server may fetch.");
+
+const appSource = z
+  .strictObject({
+    repository: dnsLabel().describe("A repository named under repositories."),
+    path: z
+      .string()
+      .min(1)
+      .refine(
+        (path) => !path.startsWith("/") && !path.split("/").includes(".."),
+        "must be a path inside the repository, without a leading / or ..",
+      )
+      .describe("The app file, relative to the repository's root, e.g. services/api/railyard.yaml."),
+    branch: z
+      .string()
+      .min(1)
+      .describe("Branch to read the app file from; default the repository's default branch.")
+      .optional(),
+  })
+  .describe("Where an app's app file lives.");
+
+/** Why `value` is not a `scheme://host[:port]` webhook target, or undefined. */
+function webhookTargetProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must be an http or https URL";
+  if (url.username !== "" || url.password !== "") return "must not hold credentials";
+  if (!/^[a-z]+:\/\/[^/?#]+\/?$/i.test(value)) return "must be scheme://host[:port], without a path";
+  return undefined;
+}
+
+const webhooks = z
+  .strictObject({
+    github: z
+      .strictObject({
+        secret: secretRef.describe("The secret GitHub signs deliveries with (X-Hub-Signature-256)."),
+      })
+      .describe("Deliveries to /hooks/github.")
+      .optional(),
+    gitlab: z
+      .strictObject({ token: secretRef.describe("The token GitLab sends in X-Gitlab-Token.") })
+      .describe("Deliveries to /hooks/gitlab.")
+      .optional(),
+    registry: z
+      .strictObject({
+        token: secretRef.describe("The bearer token the registry sends with its notifications."),
+      })
+      .describe("Notifications to /hooks/registry.")
+      .optional(),
+    allowedTargets: z
+      .array(
+        z.string().superRefine((value, ctx) => {
+          const message = webhookTargetProblem(value);
+          if (message !== undefined) ctx.addIssue({ code: "custom", message });
+        }),
+      )
+      .describe(
+        "Where webhook stages may send requests, as scheme://host[:port]; without a port, any port of that host.",
+      )
+      .optional(),
+  })
+  .describe("Trigger sources' secrets (by reference only) and the targets webhook stages may call.");
+
 export const platformSchema = z
   .strictObject({
     environments: namedRecord(dnsLabel(), environment)
@@ -145,21 +251,82 @@ export const platformSchema = z
     )
       .describe("Settings per registry host, for resolving image digests.")
       .optional(),
+    pipelineTemplates: namedRecord(dnsLabel(), pipelineTemplateSchema)
+      .describe("Pipelines apps share, by name: `pipeline: { template: NAME }` in the app file.")
+      .optional(),
+    repositories: namedRecord(dnsLabel(), repository)
+      .describe("Git repositories the server may fetch, by name.")
+      .optional(),
+    apps: namedRecord(dnsLabel(53), appSource)
+      .describe("Apps the server knows, by name: where their app file lives.")
+      .optional(),
+    webhooks: webhooks.optional(),
   })
   .meta({
     title: "Railyard platform config",
-    description: "Environments, clusters and registries, kept by the platform team (railyard.config.yaml).",
+    description:
+      "Environments, clusters, registries, pipeline templates and trigger sources, kept by the platform team (railyard.config.yaml).",
   });
 
 export type PlatformConfig = z.output<typeof platformSchema>;
 export type EnvironmentConfig = PlatformConfig["environments"][string];
 
+const locations = new WeakMap<PlatformConfig, Locate>();
+
+/** Where the fields of a platform config loaded by this module are written. */
+export function platformLocations(platform: PlatformConfig): Locate | undefined {
+  return locations.get(platform);
+}
+
 /** Parses and validates a platform config; throws SpecError listing every problem. */
-export function loadPlatformConfig(text: string, file: string): PlatformConfig {
+export function readPlatformConfig(text: string, file: string): { platform: PlatformConfig; locate: Locate } {
   const { value, locate } = parseYamlDocument(text, file);
   const result = checkSchema(platformSchema, value, file, locate);
-  if (!result.ok) throw new SpecError(result.issues);
-  return result.data;
+  const issues = [...(result.ok ? [] : result.issues), ...validatePlatform(value, file, locate)];
+  if (!result.ok || issues.length > 0) throw new SpecError(issues);
+  locations.set(result.data, locate);
+  return { platform: result.data, locate };
+}
+
+export function loadPlatformConfig(text: string, file: string): PlatformConfig {
+  return readPlatformConfig(text, file).platform;
+}
+
+/**
+ * Rules across fields, read defensively from the parsed document so they report together with the
+ * schema's issues: apps name known repositories, templates use only parameters they declare.
+ */
+function validatePlatform(raw: unknown, file: string, locate: Locate): SpecIssue[] {
+  if (!isFields(raw)) return [];
+  const issues: SpecIssue[] = [];
+  const repositories = Object.keys(fields(raw.repositories));
+  for (const [name, app] of Object.entries(fields(raw.apps))) {
+    const repository = asText(fields(app).repository);
+    if (repository === undefined || repositories.includes(repository)) continue;
+    const hint =
+      repositories.length === 0
+        ? "the platform config defines no repositories; add it under repositories"
+        : unknownNameHint(repository, repositories);
+    const message = `repository "${repository}" is not in repositories`;
+    issues.push(issueAt(file, locate, ["apps", name, "repository"], message, { hint }));
+  }
+  for (const [name, template] of Object.entries(fields(raw.pipelineTemplates))) {
+    const declared = Object.keys(fields(fields(template).parameters));
+    const body = { triggers: fields(template).triggers, stages: fields(template).stages };
+    for (const leaf of stringLeaves(body, ["pipelineTemplates", name])) {
+      try {
+        for (const param of parameterHoles(leaf.value)) {
+          if (declared.includes(param)) continue;
+          const { message, hint } = unknownParameter(leaf.value, param, name, declared);
+          issues.push(issueAt(file, locate, leaf.path, message, { hint }));
+        }
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        issues.push(issueAt(file, locate, leaf.path, error.message));
+      }
+    }
+  }
+  return issues;
 }
 
 /**

@@ -1,0 +1,58 @@
+import { mkdirSync } from "node:fs";
+import { Kysely, Migrator, PostgresDialect } from "kysely";
+import { UpstreamError } from "../../core/errors.js";
+import { migrationProvider } from "./migrations.js";
+import { PGlitePool } from "./pglite-pool.js";
+import type { Tables } from "./tables.js";
+
+export interface Store {
+  db: Kysely<Tables>;
+  /** `postgres` (DATABASE_URL) or `embedded` (PGlite files under the data directory). */
+  kind: "postgres" | "embedded";
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the server's store and brings its schema up to date: PostgreSQL when a URL is given (several
+ * server replicas share it), else an embedded PostgreSQL (PGlite) kept in `dataDir`, which needs no
+ * server to install. Both speak the same SQL, so there is one set of queries and migrations.
+ */
+export async function openStore(options: { databaseUrl?: string; dataDir: string }): Promise<Store> {
+  let db: Kysely<Tables>;
+  let kind: Store["kind"];
+  if (options.databaseUrl) {
+    const { default: pg } = await import("pg");
+    // bigint columns (sequence numbers) fit in a JS number for any realistic count.
+    pg.types.setTypeParser(20, (value) => Number(value));
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    pool.on("error", () => {
+      // An idle client lost its connection (PostgreSQL restarted): the pool replaces it.
+    });
+    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    kind = "postgres";
+  } else {
+    mkdirSync(options.dataDir, { recursive: true });
+    const { PGlite, types } = await import("@electric-sql/pglite");
+    const lite = await PGlite.create(options.dataDir, {
+      parsers: { [types.INT8]: (value: string) => Number(value) },
+    });
+    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: new PGlitePool(lite) as never }) });
+    kind = "embedded";
+  }
+  try {
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error) throw error;
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    const where =
+      kind === "postgres" ? "PostgreSQL at DATABASE_URL" : `the embedded store in ${options.dataDir}`;
+    throw new UpstreamError(`Cannot open ${where}: ${(error as Error).message}`, {
+      hint:
+        kind === "postgres"
+          ? "Check that PostgreSQL is running and DATABASE_URL (postgres://user:password@host:port/db) is right."
+          : "Another server may be using this directory, or it is damaged; move it aside to start afresh.",
+      cause: error,
+    });
+  }
+  return { db, kind, close: () => db.destroy() };
+}

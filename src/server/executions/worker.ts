@@ -1,0 +1,340 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { executionProgress } from "../../core/pipeline/progress.js";
+import {
+  FINAL_STAGE_STATUSES,
+  type PipelineDefinition,
+  type StageDefinition,
+  type StageStatus,
+} from "../../core/pipeline/types.js";
+import type { Reporter } from "../../delivery/reporter.js";
+import type { AuditLog } from "../audit.js";
+import type { PlatformSource } from "../config.js";
+import type { EventBus } from "../events.js";
+import type { Metrics } from "../metrics.js";
+import { runStage, type StageOutcome } from "./stages.js";
+import type { ExecutionRow, ExecutionStore, StageRow } from "./store.js";
+
+export interface WorkerOptions {
+  store: ExecutionStore;
+  audit: AuditLog;
+  events: EventBus;
+  metrics: Metrics;
+  platform: PlatformSource;
+  checkoutsDir: string;
+  /** How long a claim lasts without renewal: a killed worker's executions are taken over after it. */
+  leaseMs?: number;
+  /** How often an idle worker looks for due executions (a local kick wakes it at once). */
+  pollMs?: number;
+  /** Executions advanced side by side by this process. */
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Advances executions: claims one that is due, runs what its state allows, stores every stage
+ * outcome, and gives it back with the time to look again. Any number of workers (in one process or
+ * in several server replicas) share the store safely.
+ */
+export class Worker {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly concurrency: number;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private sleepers = new Set<() => void>();
+
+  constructor(private readonly options: WorkerOptions) {
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loops = Array.from({ length: this.concurrency }, () => this.loop());
+  }
+
+  /** Something became due (a new execution, an approval): look now instead of at the next poll. */
+  kick(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.kick();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let claimed: ExecutionRow | undefined;
+      try {
+        claimed = await this.options.store.claimDue(this.owner, this.leaseMs);
+      } catch (error) {
+        // The store is unreachable (PostgreSQL restarting): try again after a pause.
+        this.options.log?.(`worker: cannot claim work: ${(error as Error).message}`);
+      }
+      if (claimed) {
+        await this.advanceClaimed(claimed).catch((error: unknown) =>
+          this.options.log?.(`worker: execution ${claimed.id}: ${(error as Error).stack ?? String(error)}`),
+        );
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.sleepers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, this.pollMs);
+        this.sleepers.add(wake);
+      });
+    }
+  }
+
+  /** Runs `advance` under the lease, renewing it, and always gives the execution back. */
+  private async advanceClaimed(execution: ExecutionRow): Promise<void> {
+    const { store } = this.options;
+    const renew = setInterval(() => {
+      void store.renewLease(execution.id, this.owner, this.leaseMs).catch(() => {});
+    }, this.leaseMs / 3);
+    let nextRunAt: Date | null = new Date(Date.now() + 5_000);
+    try {
+      nextRunAt = await this.advance(execution.id);
+    } finally {
+      clearInterval(renew);
+      await store.release(execution.id, this.owner, nextRunAt).catch(() => {});
+    }
+  }
+
+  /**
+   * One step of an execution's state machine, repeated until it must wait: returns when to look
+   * again (null: only when woken, or never once it is final).
+   */
+  async advance(executionId: string): Promise<Date | null> {
+    const { store } = this.options;
+    for (;;) {
+      const execution = await store.get(executionId);
+      if (!execution || ["succeeded", "failed", "cancelled", "superseded"].includes(execution.status))
+        return null;
+      const definition = execution.definition as PipelineDefinition;
+      const stages = await store.stages(executionId);
+
+      if (execution.cancel_requested) {
+        await this.cancel(execution, stages);
+        return null;
+      }
+      if (execution.status === "queued") {
+        if (definition.supersedeQueued) {
+          for (const id of await store.supersedeOlder(execution)) {
+            await this.finishedExecution({ ...execution, id }, "superseded", `superseded by ${execution.id}`);
+          }
+        }
+        const admission = await store.admit(execution);
+        if (!admission.admitted) {
+          const message = `queued behind execution ${admission.blockedBy.id} (${admission.blockedBy.pipeline}), which deploys to the same environment`;
+          if (execution.message !== message) {
+            await store.setStatus(execution.id, "queued", { message });
+            this.publishExecution(execution, "queued", message);
+          }
+          return new Date(Date.now() + 2_000);
+        }
+        this.publishExecution(execution, "running", null);
+        await this.options.audit.append({
+          actor: execution.actor,
+          source: "server",
+          action: "execution.started",
+          outcome: "running",
+          app: execution.app,
+          executionId: execution.id,
+          detail: { pipeline: execution.pipeline },
+        });
+        continue;
+      }
+
+      const statuses = new Map(stages.map((s) => [s.id, s.status as StageStatus]));
+      const progress = executionProgress(definition, statuses);
+      for (const { id, because } of progress.unreachable) {
+        await store.setStage(execution.id, id, {
+          status: "cancelled",
+          message: `not run: ${because}`,
+          finished: true,
+        });
+        this.publishStage(execution, id, "cancelled", `not run: ${because}`);
+      }
+      if (progress.outcome) {
+        const failed = stages
+          .filter((s) => s.status === "failed")
+          .map((s) => `${s.id}: ${s.message ?? "failed"}`);
+        await this.finishedExecution(execution, progress.outcome, failed.join("; ") || null);
+        return null;
+      }
+
+      // Stages to run now: the runnable ones, those waiting whose time has come or that may have been
+      // decided, and those a dead worker left running.
+      const now = Date.now();
+      const byId = new Map(definition.stages.map((s) => [s.id, s]));
+      const due = stages.filter(
+        (s) =>
+          progress.runnable.includes(s.id) ||
+          s.status === "running" ||
+          (s.status === "waiting" &&
+            (s.kind === "approval" || !s.output.retryAt || Date.parse(String(s.output.retryAt)) <= now) &&
+            (s.kind !== "wait" || Date.parse(String(s.output.until)) <= now)),
+      );
+      if (due.length === 0) return this.waitFor(execution, stages);
+      if (execution.status !== "running") {
+        await store.setStatus(execution.id, "running", { message: null });
+        this.publishExecution(execution, "running", null);
+      }
+
+      const outcomes = await Promise.all(
+        due.map((state) => this.runOne(execution, byId.get(state.id)!, state, stages)),
+      );
+      // Every stage now waiting with nothing new: look again when the earliest is due.
+      if (outcomes.every((o, i) => o.status === "waiting" && due[i]!.status === "waiting")) {
+        return this.waitFor({ ...execution, status: "running" }, await store.stages(executionId));
+      }
+    }
+  }
+
+  private async runOne(
+    execution: ExecutionRow,
+    stage: StageDefinition,
+    state: StageRow,
+    stages: StageRow[],
+  ): Promise<StageOutcome> {
+    const { store, metrics } = this.options;
+    const first = state.status === "pending";
+    if (first) {
+      await store.setStage(execution.id, stage.id, { status: "running", message: null, started: true });
+      this.publishStage(execution, stage.id, "running", null);
+    }
+    const started = Date.now();
+    const outcome = await runStage({
+      execution,
+      stage,
+      state,
+      stages,
+      platform: this.options.platform,
+      checkoutsDir: this.options.checkoutsDir,
+      reporter: this.reporter(execution, stage.id),
+    });
+    const final = FINAL_STAGE_STATUSES.includes(outcome.status);
+    if (outcome.status === "waiting" && state.status === "waiting" && state.message === outcome.message) {
+      return outcome; // nothing new to store
+    }
+    await store.setStage(execution.id, stage.id, {
+      status: outcome.status,
+      message: outcome.message,
+      output: outcome.output ?? state.output,
+      finished: final,
+    });
+    this.publishStage(execution, stage.id, outcome.status, outcome.message);
+    if (final) {
+      metrics.stageFinished(
+        stage.kind,
+        outcome.status,
+        (Date.now() - (state.started_at?.getTime() ?? started)) / 1000,
+      );
+      await this.options.audit.append({
+        actor: execution.actor,
+        source: "server",
+        action: `stage.${stage.kind}`,
+        outcome: outcome.status,
+        app: execution.app,
+        environment: "environment" in outcome ? outcome.environment : undefined,
+        executionId: execution.id,
+        revisionAfter: "revisionAfter" in outcome ? outcome.revisionAfter : undefined,
+        detail: { stage: stage.id, message: outcome.message },
+      });
+    }
+    return outcome;
+  }
+
+  /** Nothing can run now: the execution waits (for a person, a time, a retry) until `nextLook`. */
+  private async waitFor(execution: ExecutionRow, stages: StageRow[]): Promise<Date | null> {
+    const waiting = stages.filter((s) => s.status === "waiting");
+    if (waiting.length > 0 && execution.status !== "waiting") {
+      const message = waiting.map((s) => `${s.id}: ${s.message ?? "waiting"}`).join("; ");
+      await this.options.store.setStatus(execution.id, "waiting", { message });
+      this.publishExecution(execution, "waiting", message);
+    }
+    return this.nextLook(stages);
+  }
+
+  private nextLook(stages: StageRow[]): Date | null {
+    const times = stages
+      .filter((s) => s.status === "waiting")
+      .flatMap((s) => [s.output.retryAt, s.output.until, s.output.deadline])
+      .filter((t): t is string => typeof t === "string")
+      .map((t) => Date.parse(t));
+    return times.length > 0 ? new Date(Math.min(...times)) : null;
+  }
+
+  private async cancel(execution: ExecutionRow, stages: StageRow[]): Promise<void> {
+    for (const stage of stages) {
+      if (FINAL_STAGE_STATUSES.includes(stage.status as StageStatus)) continue;
+      await this.options.store.setStage(execution.id, stage.id, {
+        status: "cancelled",
+        message: "the execution was cancelled",
+        finished: true,
+      });
+      this.publishStage(execution, stage.id, "cancelled", "the execution was cancelled");
+    }
+    await this.finishedExecution(execution, "cancelled", "cancelled");
+  }
+
+  private async finishedExecution(
+    execution: ExecutionRow,
+    status: string,
+    message: string | null,
+  ): Promise<void> {
+    const { store } = this.options;
+    await store.setStatus(execution.id, status, { message, finished: true });
+    this.publishExecution(execution, status, message);
+    this.options.metrics.executionFinished(status);
+    await this.options.audit.append({
+      actor: execution.actor,
+      source: "server",
+      action: "execution.finished",
+      outcome: status,
+      app: execution.app,
+      executionId: execution.id,
+      detail: { pipeline: execution.pipeline, message },
+    });
+    // Executions queued behind this one may start now.
+    await store.wake({ app: execution.app });
+    this.kick();
+  }
+
+  private reporter(execution: ExecutionRow, stage: string): Reporter {
+    const send = (line: string) =>
+      this.options.events.publish({
+        type: "progress",
+        execution: execution.id,
+        app: execution.app,
+        stage,
+        line,
+      });
+    return { step: send, progress: send, event: send, warn: send };
+  }
+
+  private publishExecution(execution: ExecutionRow, status: string, message: string | null): void {
+    this.options.events.publish({ type: "execution", id: execution.id, app: execution.app, status, message });
+  }
+
+  private publishStage(execution: ExecutionRow, stage: string, status: string, message: string | null): void {
+    this.options.events.publish({
+      type: "stage",
+      execution: execution.id,
+      app: execution.app,
+      stage,
+      status,
+      message,
+    });
+  }
+}

@@ -1,0 +1,374 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { NotAllowedError, NotFoundError } from "../../core/errors.js";
+import { approvalEnvironment, ungatedEnvironments } from "../../core/pipeline/permissions.js";
+import type { PipelineDefinition } from "../../core/pipeline/types.js";
+import { connectEnvironment, history } from "../../delivery/releases.js";
+import { isAdmin, mayApprove, mayDeploy } from "../auth/roles.js";
+import type { Principal, TokenStore } from "../auth/tokens.js";
+import type { AuditLog } from "../audit.js";
+import type { EventBus, LiveEvent } from "../events.js";
+import type { ExecutionRow, StageRow } from "../executions/store.js";
+import { appAtCommit, type RunServices, startExecution } from "../runs.js";
+import { AuthenticationError } from "./errors.js";
+import {
+  auditQuery,
+  decisionRequest,
+  executionsQuery,
+  parseWith,
+  rollbackRequest,
+  runRequest,
+  tokenRequest,
+} from "./schemas.js";
+
+export interface ApiServices extends RunServices {
+  tokens: TokenStore;
+  audit: AuditLog;
+  events: EventBus;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** `ui` when the request came from the web UI (it says so), else `api`; the CLI sends `cli`. */
+function sourceOf(request: FastifyRequest): "api" | "cli" | "ui" {
+  const client = request.headers["x-railyard-client"];
+  return client === "cli" || client === "ui" ? client : "api";
+}
+
+function principal(request: FastifyRequest): Principal {
+  if (!request.principal)
+    throw new AuthenticationError("no valid API token", { hint: "Send Authorization: Bearer <token>." });
+  return request.principal;
+}
+
+function actorOf(p: Principal): string {
+  return `token:${p.name}`;
+}
+
+export function executionView(execution: ExecutionRow, stages?: StageRow[]) {
+  const definition = execution.definition as PipelineDefinition;
+  return {
+    id: execution.id,
+    seq: execution.seq,
+    app: execution.app,
+    pipeline: execution.pipeline,
+    status: execution.status,
+    message: execution.message,
+    actor: execution.actor,
+    trigger: execution.trigger,
+    args: execution.args,
+    source: execution.source,
+    createdAt: execution.created_at,
+    startedAt: execution.started_at,
+    finishedAt: execution.finished_at,
+    ...(stages
+      ? {
+          stages: definition.stages.map((stage) => {
+            const state = stages.find((s) => s.id === stage.id);
+            return {
+              ...stage,
+              status: state?.status ?? "pending",
+              message: state?.message ?? null,
+              attempts: state?.attempts ?? 0,
+              startedAt: state?.started_at ?? null,
+              finishedAt: state?.finished_at ?? null,
+              output: state?.output ?? {},
+            };
+          }),
+        }
+      : {}),
+  };
+}
+
+export function registerApi(app: FastifyInstance, services: ApiServices): void {
+  // Deny by default: every /api/v1 route needs a valid token.
+  app.addHook("onRequest", async (request) => {
+    const header = request.headers.authorization;
+    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    if (!token)
+      throw new AuthenticationError("no API token", { hint: "Send Authorization: Bearer <token>." });
+    const found = await services.tokens.authenticate(token);
+    if (!found)
+      throw new AuthenticationError("unknown or revoked API token", { hint: "Ask an admin for a token." });
+    request.principal = found;
+  });
+
+  app.get("/whoami", async (request) => {
+    const p = principal(request);
+    return { name: p.name, roles: p.grants };
+  });
+
+  app.get("/environments", async () => {
+    const platform = services.platform.current();
+    return {
+      items: Object.entries(platform.environments).map(([name, env]) => ({
+        name,
+        namespace: env.namespace,
+        domain: env.domain ?? null,
+      })),
+    };
+  });
+
+  app.get("/apps", async () => {
+    const platform = services.platform.current();
+    return {
+      items: Object.entries(platform.apps ?? {}).map(([name, entry]) => ({
+        name,
+        repository: entry.repository,
+        path: entry.path,
+        branch: entry.branch ?? "main",
+      })),
+    };
+  });
+
+  app.get<{ Params: { app: string } }>("/apps/:app/pipeline", async (request) => {
+    const at = await appAtCommit(services, request.params.app);
+    return { commit: at.commit, pipeline: at.pipeline };
+  });
+
+  app.post<{ Params: { app: string } }>("/apps/:app/runs", async (request, reply) => {
+    const p = principal(request);
+    const body = parseWith(runRequest, request.body, "run request");
+    const at = await appAtCommit(services, request.params.app, body.commit);
+    if (body.pipeline && body.pipeline !== at.pipeline.name) {
+      throw new NotFoundError(
+        `app ${at.app.name} has no pipeline ${body.pipeline} (it has ${at.pipeline.name}).`,
+      );
+    }
+    const denied = ungatedEnvironments(at.pipeline).filter((env) => !mayDeploy(p.grants, env));
+    if (denied.length > 0) {
+      throw new NotAllowedError(`token ${p.name} may not deploy to ${denied.join(", ")}.`, {
+        hint: `Runs of this pipeline need ${denied.map((e) => `deploy:${e}`).join(", ")}.`,
+      });
+    }
+    const source = sourceOf(request);
+    const { execution, created } = await startExecution(services, {
+      at,
+      event: { kind: "manual", source: source === "cli" ? "cli" : "api", actor: actorOf(p), args: body.args },
+      triggerKey: `manual:${request.id}:${Date.now()}`,
+      args: body.args,
+      actor: actorOf(p),
+      source,
+    });
+    return reply
+      .code(created ? 201 : 200)
+      .send(executionView(execution, await services.store.stages(execution.id)));
+  });
+
+  app.get("/executions", async (request) => {
+    const query = parseWith(executionsQuery, request.query, "query");
+    const rows = await services.store.list(query);
+    const next = rows.length === query.limit ? rows.at(-1)!.seq : null;
+    return { items: rows.map((r) => executionView(r)), next };
+  });
+
+  app.get<{ Params: { id: string } }>("/executions/:id", async (request) => {
+    const execution = await requireExecution(services, request.params.id);
+    return executionView(execution, await services.store.stages(execution.id));
+  });
+
+  app.post<{ Params: { id: string } }>("/executions/:id/cancel", async (request) => {
+    const p = principal(request);
+    const execution = await requireExecution(services, request.params.id);
+    const targets = execution.targets;
+    if (!isAdmin(p.grants) && !targets.some((env) => mayDeploy(p.grants, env))) {
+      throw new NotAllowedError(
+        `token ${p.name} may not cancel executions deploying to ${targets.join(", ")}.`,
+      );
+    }
+    const accepted = await services.store.requestCancel(execution.id);
+    await services.audit.append({
+      actor: actorOf(p),
+      source: sourceOf(request),
+      action: "execution.cancel",
+      outcome: accepted ? "requested" : "already finished",
+      app: execution.app,
+      executionId: execution.id,
+    });
+    services.kick();
+    return { accepted };
+  });
+
+  const decide =
+    (approved: boolean) => async (request: FastifyRequest<{ Params: { id: string; stage: string } }>) => {
+      const p = principal(request);
+      const body = parseWith(decisionRequest, request.body, "decision");
+      const execution = await requireExecution(services, request.params.id);
+      const definition = execution.definition as PipelineDefinition;
+      const stage = definition.stages.find((s) => s.id === request.params.stage);
+      if (!stage || stage.kind !== "approval") {
+        throw new NotFoundError(`execution ${execution.id} has no approval stage ${request.params.stage}.`);
+      }
+      const environment = approvalEnvironment(definition, stage.id) ?? "*";
+      const audit = (outcome: string) =>
+        services.audit.append({
+          actor: actorOf(p),
+          source: sourceOf(request),
+          action: approved ? "approval.approve" : "approval.reject",
+          outcome,
+          app: execution.app,
+          environment,
+          executionId: execution.id,
+          detail: { stage: stage.id, comment: body.comment ?? null },
+        });
+      if (!mayApprove(p.grants, environment)) {
+        await audit("forbidden");
+        throw new NotAllowedError(`token ${p.name} may not approve deploys to ${environment}.`, {
+          hint: `Approvals here need approve:${environment}.`,
+        });
+      }
+      const platform = services.platform.current();
+      const author = (execution.trigger as { author?: string; sender?: string }).author;
+      const forbidSelf = stage.forbidAuthor || platform.environments[environment]?.forbidSelfApproval;
+      if (approved && forbidSelf && author && [p.name, actorOf(p)].includes(author)) {
+        await audit("forbidden: author");
+        throw new NotAllowedError(`${p.name} wrote this change and may not approve it in ${environment}.`, {
+          hint: "Ask another approver.",
+        });
+      }
+      const recorded = await services.store.decide(execution.id, stage.id, {
+        approved,
+        by: actorOf(p),
+        comment: body.comment,
+      });
+      await audit(recorded ? (approved ? "approved" : "rejected") : "not waiting");
+      if (!recorded) {
+        throw new NotAllowedError(
+          `stage ${stage.id} of execution ${execution.id} is not waiting for a decision.`,
+        );
+      }
+      services.kick();
+      return { recorded };
+    };
+  app.post("/executions/:id/stages/:stage/approve", decide(true));
+  app.post("/executions/:id/stages/:stage/reject", decide(false));
+
+  app.get<{ Params: { app: string; env: string } }>(
+    "/apps/:app/environments/:env/history",
+    async (request) => {
+      const where = connectEnvironment(services.platform.file, request.params.app, request.params.env);
+      const records = await history(where);
+      return {
+        items: records.map(({ objects: _objects, ...summary }) => summary),
+      };
+    },
+  );
+
+  app.post<{ Params: { app: string; env: string } }>(
+    "/apps/:app/environments/:env/rollback",
+    async (request, reply) => {
+      const p = principal(request);
+      const body = parseWith(rollbackRequest, request.body, "rollback request");
+      const { app: appName, env } = request.params;
+      if (!mayDeploy(p.grants, env)) {
+        throw new NotAllowedError(`token ${p.name} may not roll back ${env}.`, {
+          hint: `Rollbacks need deploy:${env}.`,
+        });
+      }
+      const at = await appAtCommit(services, appName);
+      const definition: PipelineDefinition = {
+        name: "rollback",
+        source: "api",
+        triggers: [],
+        stages: [{ id: `rollback-${env}`, kind: "rollback", environment: env, to: body.to, dependsOn: [] }],
+      };
+      const { execution } = await startExecution(services, {
+        at: { ...at, pipeline: definition },
+        event: { kind: "manual", source: "api", actor: actorOf(p), args: {} },
+        triggerKey: `rollback:${request.id}:${Date.now()}`,
+        args: {},
+        actor: actorOf(p),
+        source: sourceOf(request),
+      });
+      return reply.code(201).send(executionView(execution, await services.store.stages(execution.id)));
+    },
+  );
+
+  app.get("/audit", async (request) => {
+    const query = parseWith(auditQuery, request.query, "query");
+    const rows = await services.audit.list({ ...query, executionId: query.execution });
+    return { items: rows, next: rows.length === query.limit ? rows.at(-1)!.id : null };
+  });
+
+  app.get("/tokens", async (request) => {
+    requireAdmin(principal(request));
+    return { items: await services.tokens.list() };
+  });
+
+  app.post("/tokens", async (request, reply) => {
+    const p = requireAdmin(principal(request));
+    const body = parseWith(tokenRequest, request.body, "token request");
+    const created = await services.tokens.create(body.name, body.roles, actorOf(p));
+    await services.audit.append({
+      actor: actorOf(p),
+      source: sourceOf(request),
+      action: "token.create",
+      outcome: "created",
+      detail: { id: created.id, name: body.name, roles: body.roles },
+    });
+    return reply.code(201).send(created);
+  });
+
+  app.delete<{ Params: { id: string } }>("/tokens/:id", async (request) => {
+    const p = requireAdmin(principal(request));
+    const revoked = await services.tokens.revoke(request.params.id);
+    await services.audit.append({
+      actor: actorOf(p),
+      source: sourceOf(request),
+      action: "token.revoke",
+      outcome: revoked ? "revoked" : "not found",
+      detail: { id: request.params.id },
+    });
+    if (!revoked) throw new NotFoundError(`no active token ${request.params.id}.`);
+    return { revoked };
+  });
+
+  // Live updates: server-sent events, optionally for one app or execution.
+  app.get<{ Querystring: { app?: string; execution?: string } }>(
+    "/events",
+    (request, reply: FastifyReply) => {
+      const { app: onlyApp, execution: onlyExecution } = request.query;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
+      res.write(": connected\n\n");
+      const send = (event: LiveEvent) => {
+        if (onlyApp && "app" in event && event.app !== onlyApp) return;
+        if (
+          onlyExecution &&
+          !("execution" in event
+            ? event.execution === onlyExecution
+            : "id" in event && event.id === onlyExecution)
+        )
+          return;
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      };
+      const unsubscribe = services.events.subscribe(send);
+      const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+      request.raw.on("close", () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+    },
+  );
+}
+
+function requireAdmin(p: Principal): Principal {
+  if (!isAdmin(p.grants))
+    throw new NotAllowedError(`token ${p.name} is not an admin.`, { hint: "Tokens are managed by admins." });
+  return p;
+}
+
+async function requireExecution(services: ApiServices, id: string): Promise<ExecutionRow> {
+  const execution = /^[0-9a-f-]{36}$/.test(id) ? await services.store.get(id) : undefined;
+  if (!execution) throw new NotFoundError(`no execution ${id}.`);
+  return execution;
+}

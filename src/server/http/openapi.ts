@@ -1,0 +1,190 @@
+import { z } from "zod";
+import { decisionRequest, rollbackRequest, runRequest, tokenRequest } from "./schemas.js";
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schema(s) } } });
+const ok = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { type: "object" } } },
+});
+const errors = {
+  "400": { description: "Invalid input; the body says which field and what to do." },
+  "401": { description: "No valid token (or webhook signature)." },
+  "403": { description: "The token's roles do not allow this." },
+  "404": { description: "No such app, execution, stage or token." },
+};
+const path = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
+const query = (name: string, type = "string") => ({ name, in: "query", required: false, schema: { type } });
+const page = [query("limit", "integer"), query("before", "integer")];
+
+/** The OpenAPI document of the HTTP API, built from the same zod schemas that validate requests. */
+export function openApiDocument(version: string) {
+  return {
+    openapi: "3.1.0",
+    info: { title: "Railyard API", version },
+    components: {
+      securitySchemes: { token: { type: "http", scheme: "bearer" } },
+    },
+    security: [{ token: [] }],
+    paths: {
+      "/api/v1/whoami": {
+        get: { summary: "The calling token's name and roles", responses: { "200": ok("Who"), ...errors } },
+      },
+      "/api/v1/environments": {
+        get: { summary: "Environments", responses: { "200": ok("Environments"), ...errors } },
+      },
+      "/api/v1/apps": { get: { summary: "Registered apps", responses: { "200": ok("Apps"), ...errors } } },
+      "/api/v1/apps/{app}/pipeline": {
+        get: {
+          summary: "An app's resolved pipeline at its branch head",
+          parameters: [path("app")],
+          responses: { "200": ok("Pipeline"), ...errors },
+        },
+      },
+      "/api/v1/apps/{app}/runs": {
+        post: {
+          summary: "Start a manual run",
+          parameters: [path("app")],
+          requestBody: json(runRequest),
+          responses: { "201": ok("The execution"), ...errors },
+        },
+      },
+      "/api/v1/apps/{app}/environments/{env}/history": {
+        get: {
+          summary: "Release records of an app in an environment",
+          parameters: [path("app"), path("env")],
+          responses: { "200": ok("Revisions"), ...errors },
+        },
+      },
+      "/api/v1/apps/{app}/environments/{env}/rollback": {
+        post: {
+          summary: "Roll back (as an execution)",
+          parameters: [path("app"), path("env")],
+          requestBody: json(rollbackRequest),
+          responses: { "201": ok("The execution"), ...errors },
+        },
+      },
+      "/api/v1/executions": {
+        get: {
+          summary: "Executions, newest first",
+          parameters: [...page, query("app"), query("status")],
+          responses: {
+            "200": ok("A page of executions; `next` is the `before` of the next page"),
+            ...errors,
+          },
+        },
+      },
+      "/api/v1/executions/{id}": {
+        get: {
+          summary: "One execution with its stages",
+          parameters: [path("id")],
+          responses: { "200": ok("Execution"), ...errors },
+        },
+      },
+      "/api/v1/executions/{id}/cancel": {
+        post: {
+          summary: "Cancel",
+          parameters: [path("id")],
+          responses: { "200": ok("Accepted"), ...errors },
+        },
+      },
+      "/api/v1/executions/{id}/stages/{stage}/approve": {
+        post: {
+          summary: "Approve a waiting approval stage",
+          parameters: [path("id"), path("stage")],
+          requestBody: json(decisionRequest),
+          responses: { "200": ok("Recorded"), ...errors },
+        },
+      },
+      "/api/v1/executions/{id}/stages/{stage}/reject": {
+        post: {
+          summary: "Reject a waiting approval stage",
+          parameters: [path("id"), path("stage")],
+          requestBody: json(decisionRequest),
+          responses: { "200": ok("Recorded"), ...errors },
+        },
+      },
+      "/api/v1/audit": {
+        get: {
+          summary: "The audit log, newest first",
+          parameters: [
+            ...page,
+            query("actor"),
+            query("app"),
+            query("environment"),
+            query("action"),
+            query("execution"),
+            query("since"),
+            query("until"),
+          ],
+          responses: { "200": ok("A page of entries"), ...errors },
+        },
+      },
+      "/api/v1/tokens": {
+        get: {
+          summary: "Tokens (admin)",
+          responses: { "200": ok("Tokens, without their values"), ...errors },
+        },
+        post: {
+          summary: "Create a token (admin); its value is returned once",
+          requestBody: json(tokenRequest),
+          responses: { "201": ok("The token"), ...errors },
+        },
+      },
+      "/api/v1/tokens/{id}": {
+        delete: {
+          summary: "Revoke a token (admin)",
+          parameters: [path("id")],
+          responses: { "200": ok("Revoked"), ...errors },
+        },
+      },
+      "/api/v1/events": {
+        get: {
+          summary: "Live updates (text/event-stream)",
+          parameters: [query("app"), query("execution")],
+          responses: { "200": { description: "Server-sent events" } },
+        },
+      },
+      "/hooks/github": {
+        post: {
+          summary: "GitHub webhook (X-Hub-Signature-256)",
+          security: [],
+          responses: {
+            "202": ok("Started executions, or why not"),
+            "401": errors["401"],
+            "413": { description: "Body too large" },
+          },
+        },
+      },
+      "/hooks/gitlab": {
+        post: {
+          summary: "GitLab webhook (X-Gitlab-Token)",
+          security: [],
+          responses: { "202": ok("Started executions, or why not"), "401": errors["401"] },
+        },
+      },
+      "/hooks/registry": {
+        post: {
+          summary: "Docker distribution notifications (Authorization: Bearer)",
+          security: [],
+          responses: { "202": ok("Started executions"), "401": errors["401"] },
+        },
+      },
+      "/healthz": { get: { summary: "Alive", security: [], responses: { "200": { description: "ok" } } } },
+      "/readyz": {
+        get: {
+          summary: "Ready (the store answers)",
+          security: [],
+          responses: { "200": { description: "ok" }, "503": { description: "not ready" } },
+        },
+      },
+      "/metrics": {
+        get: {
+          summary: "Prometheus metrics",
+          security: [],
+          responses: { "200": { description: "text format" } },
+        },
+      },
+    },
+  };
+}
