@@ -8,8 +8,9 @@ RAILYARD := node bin/railyard.js
 demo: binaries
 	@scripts/demo.sh
 
-## demo-down: stop the demo cluster
+## demo-down: stop the demo server and cluster
 demo-down: build
+	@if [ -f .railyard/demo/server.pid ]; then kill "$$(cat .railyard/demo/server.pid)" 2>/dev/null || true; rm -f .railyard/demo/server.pid; fi
 	@$(RAILYARD) cluster down --name local
 
 ## test: install everything, then typecheck, lint and run unit + integration tests on one local cluster

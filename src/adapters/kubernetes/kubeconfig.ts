@@ -43,6 +43,31 @@ function kubeconfigPaths(explicit: string | undefined, env: NodeJS.ProcessEnv): 
   return [join(homedir(), ".kube", "config")];
 }
 
+/** Where Kubernetes mounts a pod's service account credentials. */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * A pod's own credentials (its service account), used when no kubeconfig is given or found: how the
+ * server reaches the cluster it runs in. Read on each connection, since bound tokens rotate.
+ */
+export function inClusterCredentials(
+  env: NodeJS.ProcessEnv = process.env,
+  dir = SERVICE_ACCOUNT_DIR,
+): ClusterCredentials | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const tokenFile = join(dir, "token");
+  if (!host || !existsSync(tokenFile)) return undefined;
+  const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name)) : undefined);
+  return {
+    context: "in-cluster",
+    server: `https://${host.includes(":") ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? "443"}`,
+    namespace: read("namespace")?.toString("utf8").trim(),
+    ca: read("ca.crt"),
+    insecureSkipTlsVerify: false,
+    token: readFileSync(tokenFile, "utf8").trim(),
+  };
+}
+
 /**
  * Reads kubeconfig files the way kubectl merges them (first file wins for each name and for
  * current-context) and resolves one context into credentials. Certificate and token file paths are
@@ -59,6 +84,10 @@ export function loadCredentials(
   };
   const origin = new Map<object, string>();
   const paths = kubeconfigPaths(options.kubeconfig, env);
+  if (!options.kubeconfig && !options.context && !paths.some((path) => existsSync(path))) {
+    const inCluster = inClusterCredentials(env);
+    if (inCluster) return inCluster;
+  }
   for (const path of paths) {
     if (!existsSync(path)) {
       if (options.kubeconfig) throw new InputError(`kubeconfig ${path} does not exist.`);

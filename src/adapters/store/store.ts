@@ -1,5 +1,7 @@
 import { mkdirSync } from "node:fs";
+import { PGlite, types } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect } from "kysely";
+import pg from "pg";
 import { UpstreamError } from "../../core/errors.js";
 import { migrationProvider } from "./migrations.js";
 import { PGlitePool } from "./pglite-pool.js";
@@ -21,7 +23,6 @@ export async function openStore(options: { databaseUrl?: string; dataDir: string
   let db: Kysely<Tables>;
   let kind: Store["kind"];
   if (options.databaseUrl) {
-    const { default: pg } = await import("pg");
     // bigint columns (sequence numbers) fit in a JS number for any realistic count.
     pg.types.setTypeParser(20, (value) => Number(value));
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
@@ -32,7 +33,6 @@ export async function openStore(options: { databaseUrl?: string; dataDir: string
     kind = "postgres";
   } else {
     mkdirSync(options.dataDir, { recursive: true });
-    const { PGlite, types } = await import("@electric-sql/pglite");
     const lite = await PGlite.create(options.dataDir, {
       parsers: { [types.INT8]: (value: string) => Number(value) },
     });
