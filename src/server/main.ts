@@ -14,6 +14,7 @@ import { errorBody, httpStatus } from "./http/errors.js";
 import { registerHooks } from "./http/hooks.js";
 import { openApiDocument } from "./http/openapi.js";
 import { Metrics } from "./metrics.js";
+import { Overview } from "./overview.js";
 
 export interface ServerOptions {
   configFile: string;
@@ -57,6 +58,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     events.publish({ type: "audit", id: entry.id, action: entry.action, app: entry.app }),
   );
   const executions = new ExecutionStore(store.db);
+  const overview = new Overview(store.db);
   const tokens = new TokenStore(store.db);
   if (options.adminToken) await tokens.create("admin", ["admin"], "server start", options.adminToken);
 
@@ -66,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     audit,
     events,
     metrics,
+    overview,
     platform,
     checkoutsDir,
     leaseMs: options.leaseMs,
@@ -79,6 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     audit,
     tokens,
     events,
+    overview,
     checkoutsDir,
     kick: () => worker.kick(),
   };

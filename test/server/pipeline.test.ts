@@ -116,5 +116,16 @@ describe("a pipeline run through the server", () => {
         "execution.finished token:ci succeeded",
       ],
     );
+
+    // The app list shows what runs where, from the server's index.
+    const apps = await fx.api("GET", "/api/v1/apps", undefined, viewer);
+    assert.equal(apps.status, 200);
+    const [shop] = apps.body.items;
+    assert.equal(shop.name, "shop");
+    assert.deepEqual(Object.keys(shop.environments).sort(), ["production", "staging"]);
+    assert.equal(shop.environments.production.version, "1.1");
+    assert.equal(shop.environments.production.revision, 1);
+    assert.equal(shop.environments.production.images[0].deployed, "registry.example.test/shop:1.1");
+    assert.equal(shop.latestExecution.id, id);
   });
 });

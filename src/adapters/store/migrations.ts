@@ -86,6 +86,25 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0002-app-environments": {
+    async up(db: Kysely<unknown>) {
+      // What runs where, as the last deploy stage left it: the overview reads this, not the clusters.
+      await db.schema
+        .createTable("app_environments")
+        .addColumn("app", "text", (c) => c.notNull())
+        .addColumn("environment", "text", (c) => c.notNull())
+        .addColumn("revision", "integer")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("images", "jsonb", (c) => c.notNull())
+        .addColumn("args", "jsonb", (c) => c.notNull())
+        .addColumn("message", "text")
+        .addColumn("execution_id", "text")
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint("app_environments_pk", ["app", "environment"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -73,7 +73,22 @@ export interface TokensTable {
   revoked_at: Timestamp | null;
 }
 
+export interface AppEnvironmentsTable {
+  app: string;
+  environment: string;
+  revision: number | null;
+  /** succeeded | failed (the last deploy's outcome). */
+  status: string;
+  images: Json<{ container: string; deployed: string; digest?: string }[]>;
+  args: Json<Record<string, string>>;
+  message: string | null;
+  execution_id: string | null;
+  actor: string;
+  updated_at: CreatedAt;
+}
+
 export interface Tables {
+  app_environments: AppEnvironmentsTable;
   executions: ExecutionsTable;
   stages: StagesTable;
   audit: AuditTable;

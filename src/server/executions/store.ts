@@ -110,6 +110,19 @@ export class ExecutionStore {
     return query.execute();
   }
 
+  /** The newest execution of each of these apps. */
+  latestPerApp(apps: string[]): Promise<ExecutionRow[]> {
+    if (apps.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom("executions")
+      .selectAll()
+      .distinctOn("app")
+      .where("app", "in", apps)
+      .orderBy("app")
+      .orderBy("seq", "desc")
+      .execute();
+  }
+
   /**
    * Takes one execution that is due and not leased by a live worker. SKIP LOCKED lets several server
    * replicas claim side by side; an expired lease (its worker died) makes the execution claimable again.

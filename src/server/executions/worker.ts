@@ -12,6 +12,7 @@ import type { AuditLog } from "../audit.js";
 import type { PlatformSource } from "../config.js";
 import type { EventBus } from "../events.js";
 import type { Metrics } from "../metrics.js";
+import type { DeployedState, Overview } from "../overview.js";
 import { runStage, type StageOutcome } from "./stages.js";
 import type { ExecutionRow, ExecutionStore, StageRow } from "./store.js";
 
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   audit: AuditLog;
   events: EventBus;
   metrics: Metrics;
+  /** The what-runs-where index, updated as deploy and rollback stages finish. */
+  overview?: Overview;
   platform: PlatformSource;
   checkoutsDir: string;
   /** How long a claim lasts without renewal: a killed worker's executions are taken over after it. */
@@ -44,6 +47,8 @@ export class Worker {
   private running = false;
   private loops: Promise<void>[] = [];
   private sleepers = new Set<() => void>();
+  /** Executions this worker's loops are advancing now. */
+  private readonly active = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {
     this.leaseMs = options.leaseMs ?? 15_000;
@@ -77,6 +82,12 @@ export class Worker {
         // The store is unreachable (PostgreSQL restarting): try again after a pause.
         this.options.log?.(`worker: cannot claim work: ${(error as Error).message}`);
       }
+      if (claimed && this.active.has(claimed.id)) {
+        // Another loop of this worker is still advancing it: its lease ran out while the store was
+        // unreachable, and claiming it again (same owner) only extended it. Advancing it here too would
+        // run its stages twice at once.
+        continue;
+      }
       if (claimed) {
         await this.advanceClaimed(claimed).catch((error: unknown) =>
           this.options.log?.(`worker: execution ${claimed.id}: ${(error as Error).stack ?? String(error)}`),
@@ -102,9 +113,11 @@ export class Worker {
       void store.renewLease(execution.id, this.owner, this.leaseMs).catch(() => {});
     }, this.leaseMs / 3);
     let nextRunAt: Date | null = new Date(Date.now() + 5_000);
+    this.active.add(execution.id);
     try {
       nextRunAt = await this.advance(execution.id);
     } finally {
+      this.active.delete(execution.id);
       clearInterval(renew);
       await store.release(execution.id, this.owner, nextRunAt).catch(() => {});
     }
@@ -227,6 +240,15 @@ export class Worker {
     if (outcome.status === "waiting" && state.status === "waiting" && state.message === outcome.message) {
       return outcome; // nothing new to store
     }
+    // The stage may have run long enough for the lease to run out (the store was unreachable, the
+    // process stalled) and another replica to take the execution over and run this stage again. The
+    // effect happened once either way (release records by origin); its outcome is stored, audited and
+    // counted by whoever holds the lease.
+    if (!(await store.renewLease(execution.id, this.owner, this.leaseMs))) {
+      throw new Error(
+        `lost the lease of execution ${execution.id} while stage ${stage.id} ran; the worker that took it over records the outcome`,
+      );
+    }
     await store.setStage(execution.id, stage.id, {
       status: outcome.status,
       message: outcome.message,
@@ -234,6 +256,23 @@ export class Worker {
       finished: final,
     });
     this.publishStage(execution, stage.id, outcome.status, outcome.message);
+    if (
+      outcome.status !== "waiting" &&
+      outcome.environment &&
+      (stage.kind === "deploy" || stage.kind === "rollback")
+    ) {
+      await this.options.overview?.record({
+        app: execution.app,
+        environment: outcome.environment,
+        revision: outcome.revisionAfter,
+        status: outcome.status === "succeeded" ? "succeeded" : "failed",
+        images: (outcome.output?.images as DeployedState["images"] | undefined) ?? [],
+        args: execution.args,
+        message: outcome.message,
+        executionId: execution.id,
+        actor: execution.actor,
+      });
+    }
     if (final) {
       metrics.stageFinished(
         stage.kind,

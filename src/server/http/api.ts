@@ -7,10 +7,12 @@ import { isAdmin, mayApprove, mayDeploy } from "../auth/roles.js";
 import type { Principal, TokenStore } from "../auth/tokens.js";
 import type { AuditLog } from "../audit.js";
 import type { EventBus, LiveEvent } from "../events.js";
+import type { Overview } from "../overview.js";
 import type { ExecutionRow, StageRow } from "../executions/store.js";
 import { appAtCommit, type RunServices, startExecution } from "../runs.js";
 import { AuthenticationError } from "./errors.js";
 import {
+  appsQuery,
   auditQuery,
   decisionRequest,
   executionsQuery,
@@ -22,6 +24,7 @@ import {
 
 export interface ApiServices extends RunServices {
   tokens: TokenStore;
+  overview: Overview;
   audit: AuditLog;
   events: EventBus;
 }
@@ -112,15 +115,55 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
     };
   });
 
-  app.get("/apps", async () => {
+  // The app list: registered apps by name, a page at a time, each with what runs in each environment
+  // (from the store's index) and its latest execution.
+  app.get("/apps", async (request) => {
+    const query = parseWith(appsQuery, request.query, "query");
     const platform = services.platform.current();
+    const needle = query.q?.toLowerCase();
+    const names = Object.keys(platform.apps ?? {})
+      .filter((name) => (!needle || name.includes(needle)) && (!query.after || name > query.after))
+      .sort()
+      .slice(0, query.limit + 1);
+    const page = names.slice(0, query.limit);
+    const [states, latest] = await Promise.all([
+      services.overview.states(page),
+      services.store.latestPerApp(page),
+    ]);
     return {
-      items: Object.entries(platform.apps ?? {}).map(([name, entry]) => ({
-        name,
-        repository: entry.repository,
-        path: entry.path,
-        branch: entry.branch ?? "main",
-      })),
+      items: page.map((name) => {
+        const entry = platform.apps![name]!;
+        return {
+          name,
+          repository: entry.repository,
+          path: entry.path,
+          branch: entry.branch ?? "main",
+          environments: Object.fromEntries(
+            states
+              .filter((s) => s.app === name)
+              .map((s) => [
+                s.environment,
+                {
+                  revision: s.revision,
+                  status: s.status,
+                  images: s.images,
+                  version: s.args.version ?? null,
+                  message: s.message,
+                  execution: s.execution_id,
+                  actor: s.actor,
+                  at: s.updated_at,
+                },
+              ]),
+          ),
+          latestExecution: (() => {
+            const e = latest.find((row) => row.app === name);
+            return e
+              ? { id: e.id, status: e.status, message: e.message, pipeline: e.pipeline, at: e.created_at }
+              : null;
+          })(),
+        };
+      }),
+      next: names.length > query.limit ? page.at(-1) : null,
     };
   });
 

@@ -39,6 +39,12 @@ export const pageQuery = z.object({
   before: z.coerce.number().int().positive().optional(),
 });
 
+export const appsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: z.string().optional().describe("The last app name of the previous page."),
+  q: z.string().max(100).optional().describe("Only apps whose name contains this."),
+});
+
 export const executionsQuery = pageQuery.extend({
   app: z.string().optional(),
   status: z.string().optional(),
