@@ -8,6 +8,22 @@ function port(value: string): number {
   return n;
 }
 
+/**
+ * A positive whole number from an environment variable, or undefined when it is not set. The worker's
+ * timings are tuning knobs for operators and tests, not flags every user should see.
+ */
+function positiveIntegerFromEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new InputError(`${name}=${raw} is not a positive whole number.`, {
+      hint: `Set ${name} to a number like 15000, or unset it for the default.`,
+    });
+  }
+  return n;
+}
+
 /** `server` runs Railyard's server; `run` asks a server to start an app's pipeline. */
 export function registerServerCommands(program: Command): void {
   program
@@ -27,6 +43,9 @@ export function registerServerCommands(program: Command): void {
         dataDir: opts.dataDir ?? process.env.RAILYARD_DATA_DIR,
         databaseUrl: process.env.DATABASE_URL || undefined,
         adminToken: process.env.RAILYARD_ADMIN_TOKEN || undefined,
+        leaseMs: positiveIntegerFromEnv("RAILYARD_LEASE_MS"),
+        pollMs: positiveIntegerFromEnv("RAILYARD_POLL_MS"),
+        workers: positiveIntegerFromEnv("RAILYARD_WORKERS"),
         version: program.version(),
       });
       await new Promise<void>((resolve) => {

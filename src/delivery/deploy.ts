@@ -46,6 +46,8 @@ export interface DeployRequest {
   waitForLock?: boolean;
   forceConflicts?: boolean;
   actor?: string;
+  /** The commit the app file comes from, when the caller knows it (the server's checkouts); else git is asked. */
+  git?: { sha: string; dirty: boolean };
   /** The pipeline stage deploying: its revision is made once, however often the stage runs. */
   origin?: ReleaseOrigin;
   reporter: Reporter;
@@ -84,7 +86,9 @@ export async function prepareDeploy(
   request: Omit<DeployRequest, "reporter"> & { reporter?: Reporter },
 ): Promise<PreparedDeploy> {
   // Reading the commit takes two git processes: start them before the files are parsed.
-  const gitReading = gitSource(dirname(resolve(request.appFile ?? DEFAULT_APP_FILE)));
+  const gitReading = request.git
+    ? Promise.resolve(request.git)
+    : gitSource(dirname(resolve(request.appFile ?? DEFAULT_APP_FILE)));
   const project = loadProject(request.appFile, request.configFile);
   const env = requireEnvironment(project, request.env);
   const secrets = resolveSecrets(project, request.env, env);

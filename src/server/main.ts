@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import { requestObservers } from "../adapters/kubernetes/client.js";
+import { type ObservedRequest, requestObservers } from "../adapters/kubernetes/client.js";
 import { openStore, type Store } from "../adapters/store/store.js";
 import { AuditLog } from "./audit.js";
 import { TokenStore } from "./auth/tokens.js";
@@ -51,8 +51,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: join(dataDir, "store") });
   const events = new EventBus();
   const metrics = new Metrics();
-  const observe = (method: string, status: number, seconds: number) =>
-    metrics.kubeRequest(method, status, seconds);
+  const observe = (request: ObservedRequest) =>
+    metrics.kubeRequest(request.method, request.status, request.seconds);
   requestObservers.push(observe);
   const audit = new AuditLog(store.db, (entry) =>
     events.publish({ type: "audit", id: entry.id, action: entry.action, app: entry.app }),

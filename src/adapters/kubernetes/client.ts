@@ -6,8 +6,19 @@ import { type ClusterCredentials, execCredentialToken } from "./kubeconfig.js";
 /** RAILYARD_DEBUG_HTTP=1 prints every API request with its status and duration to stderr. */
 const TRACE = Boolean(process.env.RAILYARD_DEBUG_HTTP);
 
-/** Observers of every API request (the server's metrics); none in the CLI. */
-export const requestObservers: ((method: string, status: number, seconds: number) => void)[] = [];
+/** One API request as observers see it: the server's metrics, the benchmarks. */
+export interface ObservedRequest {
+  method: string;
+  path: string;
+  dryRun: boolean;
+  status: number;
+  /** performance.now() when the request was sent. */
+  startedAt: number;
+  seconds: number;
+}
+
+/** Observers of every API request; none in the CLI. */
+export const requestObservers: ((request: ObservedRequest) => void)[] = [];
 
 /** An error answer from the API server: the HTTP status and the Kubernetes Status body. */
 export class KubeApiError extends Error {
@@ -75,7 +86,17 @@ export class KubeClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const started = TRACE || requestObservers.length > 0 ? performance.now() : 0;
     const { status, body } = await this.send(method, path, options);
-    for (const observe of requestObservers) observe(method, status, (performance.now() - started) / 1000);
+    if (requestObservers.length > 0) {
+      const observed = {
+        method,
+        path,
+        dryRun: Boolean(options.query?.dryRun),
+        status,
+        startedAt: started,
+        seconds: (performance.now() - started) / 1000,
+      };
+      for (const observe of requestObservers) observe(observed);
+    }
     if (TRACE) {
       const dryRun = options.query?.dryRun ? " (dry-run)" : "";
       const took = (performance.now() - started).toFixed(1);

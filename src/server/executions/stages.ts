@@ -135,6 +135,7 @@ async function runDeploy(run: StageRun<DeployStage>): Promise<StageOutcome> {
       rollbackOnFailure: run.stage.rollback ?? true,
       actor: run.execution.actor,
       origin: origin(run),
+      git: { sha: (run.execution.source as ExecutionSource).commit, dirty: false },
       reporter: run.reporter,
     });
     return revisionOutcome(result, run.stage.environment, "is live");

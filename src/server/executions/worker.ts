@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { ConflictError } from "../../core/errors.js";
 import { executionProgress } from "../../core/pipeline/progress.js";
 import {
   FINAL_STAGE_STATUSES,
@@ -47,6 +48,7 @@ export class Worker {
   private running = false;
   private loops: Promise<void>[] = [];
   private sleepers = new Set<() => void>();
+  private storeDown = false;
   /** Executions this worker's loops are advancing now. */
   private readonly active = new Set<string>();
 
@@ -78,9 +80,12 @@ export class Worker {
       let claimed: ExecutionRow | undefined;
       try {
         claimed = await this.options.store.claimDue(this.owner, this.leaseMs);
+        if (this.storeDown) this.options.log?.("worker: the store answers again");
+        this.storeDown = false;
       } catch (error) {
-        // The store is unreachable (PostgreSQL restarting): try again after a pause.
-        this.options.log?.(`worker: cannot claim work: ${(error as Error).message}`);
+        // The store is unreachable (PostgreSQL restarting): try again after a pause, saying so once.
+        if (!this.storeDown) this.options.log?.(`worker: cannot claim work: ${(error as Error).message}`);
+        this.storeDown = true;
       }
       if (claimed && this.active.has(claimed.id)) {
         // Another loop of this worker is still advancing it: its lease ran out while the store was
@@ -245,7 +250,7 @@ export class Worker {
     // effect happened once either way (release records by origin); its outcome is stored, audited and
     // counted by whoever holds the lease.
     if (!(await store.renewLease(execution.id, this.owner, this.leaseMs))) {
-      throw new Error(
+      throw new ConflictError(
         `lost the lease of execution ${execution.id} while stage ${stage.id} ran; the worker that took it over records the outcome`,
       );
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { NotAllowedError, NotFoundError } from "../../core/errors.js";
 import { approvalEnvironment, ungatedEnvironments } from "../../core/pipeline/permissions.js";
@@ -191,7 +192,7 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
     const { execution, created } = await startExecution(services, {
       at,
       event: { kind: "manual", source: source === "cli" ? "cli" : "api", actor: actorOf(p), args: body.args },
-      triggerKey: `manual:${request.id}:${Date.now()}`,
+      triggerKey: `manual:${randomUUID()}`,
       args: body.args,
       actor: actorOf(p),
       source,
@@ -321,7 +322,7 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
       const { execution } = await startExecution(services, {
         at: { ...at, pipeline: definition },
         event: { kind: "manual", source: "api", actor: actorOf(p), args: {} },
-        triggerKey: `rollback:${request.id}:${Date.now()}`,
+        triggerKey: `rollback:${randomUUID()}`,
         args: {},
         actor: actorOf(p),
         source: sourceOf(request),
