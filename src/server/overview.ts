@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
-import type { Tables } from "../adapters/store/tables.js";
+import { type Kysely, type Selectable, sql } from "kysely";
+import type { AppEnvironmentsTable, Tables } from "../adapters/store/tables.js";
+import { Snapshot } from "./snapshot.js";
 
 export interface DeployedState {
   app: string;
@@ -19,7 +20,18 @@ export interface DeployedState {
  * costs one indexed query.
  */
 export class Overview {
-  constructor(private readonly db: Kysely<Tables>) {}
+  /** Every row, by app: the app list pages through apps, and polling clients share one read a second. */
+  private readonly all: Snapshot<Map<string, Selectable<AppEnvironmentsTable>[]>>;
+
+  constructor(private readonly db: Kysely<Tables>) {
+    this.all = new Snapshot(async () => {
+      const byApp = new Map<string, Selectable<AppEnvironmentsTable>[]>();
+      for (const row of await this.db.selectFrom("app_environments").selectAll().execute()) {
+        byApp.set(row.app, [...(byApp.get(row.app) ?? []), row]);
+      }
+      return byApp;
+    }, 1000);
+  }
 
   async record(state: DeployedState): Promise<void> {
     const row = {
@@ -37,11 +49,12 @@ export class Overview {
       .values({ app: state.app, environment: state.environment, ...row })
       .onConflict((c) => c.columns(["app", "environment"]).doUpdateSet(row))
       .execute();
+    this.all.invalidate();
   }
 
-  /** The states of these apps (one page of the app list). */
-  states(apps: string[]) {
-    if (apps.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom("app_environments").selectAll().where("app", "in", apps).execute();
+  /** The states of these apps (one page of the app list), at most a second old. */
+  async states(apps: string[]): Promise<Selectable<AppEnvironmentsTable>[]> {
+    const byApp = await this.all.get();
+    return apps.flatMap((app) => byApp.get(app) ?? []);
   }
 }

@@ -16,7 +16,12 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** How long a token's check is reused: revoking takes effect at once here, within this on other replicas. */
+const AUTH_CACHE_MS = 5_000;
+
 export class TokenStore {
+  private readonly recent = new Map<string, { at: number; principal: Principal | undefined }>();
+
   constructor(private readonly db: Kysely<Tables>) {}
 
   /** Creates a token; its value is returned here and never again. */
@@ -33,6 +38,7 @@ export class TokenStore {
       });
     }
     const token = value ?? `ry_${randomBytes(24).toString("base64url")}`;
+    this.recent.delete(hashToken(token));
     const id = randomUUID();
     await this.db
       .insertInto("tokens")
@@ -45,10 +51,20 @@ export class TokenStore {
   }
 
   async authenticate(token: string): Promise<Principal | undefined> {
+    const hash = hashToken(token);
+    const cached = this.recent.get(hash);
+    if (cached && Date.now() - cached.at < AUTH_CACHE_MS) return cached.principal;
+    const principal = await this.lookup(hash);
+    if (this.recent.size > 10_000) this.recent.clear();
+    this.recent.set(hash, { at: Date.now(), principal });
+    return principal;
+  }
+
+  private async lookup(hash: string): Promise<Principal | undefined> {
     const row = await this.db
       .selectFrom("tokens")
       .select(["id", "name", "roles"])
-      .where("hash", "=", hashToken(token))
+      .where("hash", "=", hash)
       .where("revoked_at", "is", null)
       .executeTakeFirst();
     return row ? { tokenId: row.id, name: row.name, grants: row.roles } : undefined;
@@ -72,6 +88,7 @@ export class TokenStore {
   }
 
   async revoke(id: string): Promise<boolean> {
+    this.recent.clear();
     const row = await this.db
       .updateTable("tokens")
       .set({ revoked_at: sql<Date>`now()` })

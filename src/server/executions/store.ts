@@ -110,14 +110,12 @@ export class ExecutionStore {
     return query.execute();
   }
 
-  /** The newest execution of each of these apps. */
-  latestPerApp(apps: string[]): Promise<ExecutionRow[]> {
-    if (apps.length === 0) return Promise.resolve([]);
+  /** The newest execution of every app (a summary: no definition, trigger or args). */
+  latestOfEveryApp() {
     return this.db
       .selectFrom("executions")
-      .selectAll()
+      .select(["id", "app", "pipeline", "status", "message", "created_at"])
       .distinctOn("app")
-      .where("app", "in", apps)
       .orderBy("app")
       .orderBy("seq", "desc")
       .execute();

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { NotAllowedError, NotFoundError } from "../../core/errors.js";
 import { approvalEnvironment, ungatedEnvironments } from "../../core/pipeline/permissions.js";
@@ -9,10 +10,12 @@ import type { Principal, TokenStore } from "../auth/tokens.js";
 import type { AuditLog } from "../audit.js";
 import type { EventBus, LiveEvent } from "../events.js";
 import type { Overview } from "../overview.js";
+import { Snapshot } from "../snapshot.js";
 import type { ExecutionRow, StageRow } from "../executions/store.js";
 import { appAtCommit, type RunServices, startExecution } from "../runs.js";
 import { AuthenticationError } from "./errors.js";
 import {
+  appsPage,
   appsQuery,
   auditQuery,
   decisionRequest,
@@ -116,57 +119,71 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
     };
   });
 
+  // Many clients poll the app list: they share one read of the latest executions a second, and this
+  // server's own changes refresh it at once.
+  const latestExecutions = new Snapshot(() => services.store.latestOfEveryApp(), 1000);
+  services.events.subscribe((event) => {
+    if (event.type === "execution") latestExecutions.invalidate();
+  });
+
   // The app list: registered apps by name, a page at a time, each with what runs in each environment
   // (from the store's index) and its latest execution.
-  app.get("/apps", async (request) => {
-    const query = parseWith(appsQuery, request.query, "query");
-    const platform = services.platform.current();
-    const needle = query.q?.toLowerCase();
-    const names = Object.keys(platform.apps ?? {})
-      .filter((name) => (!needle || name.includes(needle)) && (!query.after || name > query.after))
-      .sort()
-      .slice(0, query.limit + 1);
-    const page = names.slice(0, query.limit);
-    const [states, latest] = await Promise.all([
-      services.overview.states(page),
-      services.store.latestPerApp(page),
-    ]);
-    return {
-      items: page.map((name) => {
-        const entry = platform.apps![name]!;
-        return {
-          name,
-          repository: entry.repository,
-          path: entry.path,
-          branch: entry.branch ?? "main",
-          environments: Object.fromEntries(
-            states
-              .filter((s) => s.app === name)
-              .map((s) => [
-                s.environment,
-                {
-                  revision: s.revision,
-                  status: s.status,
-                  images: s.images,
-                  version: s.args.version ?? null,
-                  message: s.message,
-                  execution: s.execution_id,
-                  actor: s.actor,
-                  at: s.updated_at,
-                },
-              ]),
-          ),
-          latestExecution: (() => {
-            const e = latest.find((row) => row.app === name);
-            return e
-              ? { id: e.id, status: e.status, message: e.message, pipeline: e.pipeline, at: e.created_at }
-              : null;
-          })(),
-        };
-      }),
-      next: names.length > query.limit ? page.at(-1) : null,
-    };
-  });
+  app.get(
+    "/apps",
+    { schema: { response: { 200: z.toJSONSchema(appsPage, { target: "draft-7" }) } } },
+    async (request) => {
+      const query = parseWith(appsQuery, request.query, "query");
+      const platform = services.platform.current();
+      const needle = query.q?.toLowerCase();
+      const names = Object.keys(platform.apps ?? {})
+        .filter((name) => (!needle || name.includes(needle)) && (!query.after || name > query.after))
+        .sort()
+        .slice(0, query.limit + 1);
+      const page = names.slice(0, query.limit);
+      const [states, latest] = await Promise.all([services.overview.states(page), latestExecutions.get()]);
+      return {
+        items: page.map((name) => {
+          const entry = platform.apps![name]!;
+          return {
+            name,
+            repository: entry.repository,
+            path: entry.path,
+            branch: entry.branch ?? "main",
+            environments: Object.fromEntries(
+              states
+                .filter((s) => s.app === name)
+                .map((s) => [
+                  s.environment,
+                  {
+                    revision: s.revision,
+                    status: s.status,
+                    images: s.images,
+                    version: s.args.version ?? null,
+                    message: s.message,
+                    execution: s.execution_id,
+                    actor: s.actor,
+                    at: s.updated_at.toISOString(),
+                  },
+                ]),
+            ),
+            latestExecution: (() => {
+              const e = latest.find((row) => row.app === name);
+              return e
+                ? {
+                    id: e.id,
+                    status: e.status,
+                    message: e.message,
+                    pipeline: e.pipeline,
+                    at: e.created_at.toISOString(),
+                  }
+                : null;
+            })(),
+          };
+        }),
+        next: names.length > query.limit ? page.at(-1) : null,
+      };
+    },
+  );
 
   app.get<{ Params: { app: string } }>("/apps/:app/pipeline", async (request) => {
     const at = await appAtCommit(services, request.params.app);

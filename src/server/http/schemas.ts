@@ -45,6 +45,40 @@ export const appsQuery = z.object({
   q: z.string().max(100).optional().describe("Only apps whose name contains this."),
 });
 
+const deployedHere = z.object({
+  revision: z.number().int().nullable(),
+  status: z.string(),
+  images: z.array(z.object({ container: z.string(), deployed: z.string(), digest: z.string().optional() })),
+  version: z.string().nullable(),
+  message: z.string().nullable(),
+  execution: z.string().nullable(),
+  actor: z.string(),
+  at: z.string().describe("When the last deploy or rollback stage here finished (RFC 3339)."),
+});
+
+/** A page of the app list; published in the OpenAPI document and used to serialize responses fast. */
+export const appsPage = z.object({
+  items: z.array(
+    z.object({
+      name: z.string(),
+      repository: z.string(),
+      path: z.string(),
+      branch: z.string(),
+      environments: z.record(z.string(), deployedHere).describe("What runs in each environment."),
+      latestExecution: z
+        .object({
+          id: z.string(),
+          status: z.string(),
+          message: z.string().nullable(),
+          pipeline: z.string(),
+          at: z.string(),
+        })
+        .nullable(),
+    }),
+  ),
+  next: z.string().nullable().describe("The `after` of the next page; null on the last page."),
+});
+
 export const executionsQuery = pageQuery.extend({
   app: z.string().optional(),
   status: z.string().optional(),
