@@ -50,6 +50,11 @@ export interface DeployRequest {
   git?: { sha: string; dirty: boolean };
   /** The pipeline stage deploying: its revision is made once, however often the stage runs. */
   origin?: ReleaseOrigin;
+  /**
+   * Digests already chosen for image references (tag → digest), e.g. by an earlier stage of the same
+   * pipeline: production runs exactly what staging ran even if the tag moved since.
+   */
+  knownDigests?: Record<string, string>;
   reporter: Reporter;
 }
 
@@ -102,7 +107,7 @@ export async function prepareDeploy(
   const target = connectTarget(env.cluster, dirname(project.configFile!), request.env);
   target.setScrubber(scrub);
 
-  const images = await resolveImages(unpinned.images, env, project, request.reporter);
+  const images = await resolveImages(unpinned.images, env, project, request.reporter, request.knownDigests);
   const pinned = Object.fromEntries(images.map((i) => [i.container, i.deployed]));
   const rendered = render({ ...input, pinnedImages: pinned });
 
@@ -120,13 +125,16 @@ async function resolveImages(
   env: EnvironmentConfig,
   project: Project,
   reporter: Reporter | undefined,
+  knownDigests: Record<string, string> = {},
 ): Promise<ReleaseImage[]> {
   const pin = (env.imagePolicy ?? "digest") === "digest";
   const registries = pin ? resolveRegistrySettings(project) : {};
   return Promise.all(
     Object.entries(images).map(async ([container, reference]) => {
       if (!pin) return { container, reference, deployed: reference };
-      const resolved = await resolveImageDigest(reference, { registries });
+      // A reference with a digest resolves offline: the known digest is used as is.
+      const known = knownDigests[reference];
+      const resolved = await resolveImageDigest(known ? `${reference}@${known}` : reference, { registries });
       reporter?.step(`Image ${reference} → ${resolved.digest}`);
       return { container, reference, digest: resolved.digest, deployed: resolved.pinned };
     }),

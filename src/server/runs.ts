@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { InputError, NotFoundError } from "../core/errors.js";
+import { InputError, NotFoundError, RailyardError, UpstreamError } from "../core/errors.js";
 import { resolvePipeline } from "../core/pipeline/definition.js";
 import type { PipelineDefinition } from "../core/pipeline/types.js";
 import { readAppSpec, type AppSpec } from "../core/spec/app.js";
@@ -136,21 +136,47 @@ export async function startExecution(
   return result;
 }
 
+/**
+ * An app a trigger may concern whose app file could not be read (not committed yet, invalid, its
+ * repository unreachable). It starts nothing, and holds up no other app.
+ */
+export interface AppFailure {
+  app: string;
+  message: string;
+  /** The repository could not be reached: the same delivery may succeed later. */
+  transient: boolean;
+}
+
+export function appFailure(app: string, error: unknown): AppFailure {
+  const message =
+    error instanceof RailyardError
+      ? [error.message, error.hint].filter(Boolean).join(" ")
+      : `internal error: ${(error as Error).message}`;
+  return { app, message, transient: error instanceof UpstreamError };
+}
+
 /** Which registered apps a git event concerns: those whose repository it came from and whose triggers match. */
 export async function appsForGitEvent(
   services: RunServices,
   event: Extract<TriggerEvent, { kind: "git-push" | "git-tag" | "merge" }>,
-): Promise<{ at: AppAtCommit; reason: string }[]> {
+): Promise<{ matched: { at: AppAtCommit; reason: string }[]; failed: AppFailure[] }> {
   const platform = services.platform.current();
   const matched: { at: AppAtCommit; reason: string }[] = [];
+  const failed: AppFailure[] = [];
   for (const [name, entry] of Object.entries(platform.apps ?? {})) {
     const remote = services.platform.remote(entry.repository);
     if (!sameRepository(remote.url, event.repository)) continue;
-    const at = await appAtCommit(services, name, event.commit);
+    let at: AppAtCommit;
+    try {
+      at = await appAtCommit(services, name, event.commit);
+    } catch (error) {
+      failed.push(appFailure(name, error));
+      continue;
+    }
     const match = matchAny(at.pipeline.triggers, event, { appPaths: appPaths(at) });
     if (match.matched) matched.push({ at, reason: match.reason });
   }
-  return matched;
+  return { matched, failed };
 }
 
 /** A registered URL and a payload's repository name the same repository (scheme, credentials and `.git` aside). */

@@ -136,6 +136,7 @@ async function runDeploy(run: StageRun<DeployStage>): Promise<StageOutcome> {
       actor: run.execution.actor,
       origin: origin(run),
       git: { sha: (run.execution.source as ExecutionSource).commit, dirty: false },
+      knownDigests: knownDigests(run),
       reporter: run.reporter,
     });
     return revisionOutcome(result, run.stage.environment, "is live");
@@ -145,6 +146,21 @@ async function runDeploy(run: StageRun<DeployStage>): Promise<StageOutcome> {
     }
     throw error;
   }
+}
+
+/**
+ * The digests this execution already deployed (earlier deploy stages' records), so every environment
+ * of one execution runs the same image, even if its tag was pushed again meanwhile.
+ */
+function knownDigests(run: StageRun): Record<string, string> {
+  const known: Record<string, string> = {};
+  for (const stage of run.stages) {
+    if (stage.kind !== "deploy" || stage.status !== "succeeded") continue;
+    for (const image of (stage.output.images as { reference: string; digest?: string }[] | undefined) ?? []) {
+      if (image.digest) known[image.reference] = image.digest;
+    }
+  }
+  return known;
 }
 
 async function runRollback(run: StageRun<RollbackStage>): Promise<StageOutcome> {

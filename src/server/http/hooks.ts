@@ -1,12 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { InputError, NotFoundError } from "../../core/errors.js";
+import { InputError, NotFoundError, PrerequisiteError, UpstreamError } from "../../core/errors.js";
 import type { ImagePushEvent, TriggerEvent, WebhookResult } from "../../core/triggers/events.js";
 import { parseGithubEvent, verifyGithubSignature } from "../../core/triggers/github.js";
 import { parseGitlabEvent, verifyGitlabToken } from "../../core/triggers/gitlab.js";
 import { matchAny } from "../../core/triggers/match.js";
 import { parseRegistryEnvelope } from "../../core/triggers/registry.js";
 import type { Metrics } from "../metrics.js";
-import { appAtCommit, appPaths, appsForGitEvent, type RunServices, startExecution } from "../runs.js";
+import {
+  type AppAtCommit,
+  type AppFailure,
+  appAtCommit,
+  appFailure,
+  appPaths,
+  appsForGitEvent,
+  type RunServices,
+  startExecution,
+} from "../runs.js";
 import { AuthenticationError } from "./errors.js";
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is refused from its Content-Length, unread. */
@@ -56,7 +65,15 @@ export function registerHooks(app: FastifyInstance, services: RunServices & { me
         hint: `Add webhooks.${kind} to the platform config.`,
       });
     }
-    return services.platform.secret(ref, `webhooks.${kind}`);
+    try {
+      return services.platform.secret(ref, `webhooks.${kind}`);
+    } catch (error) {
+      // The server is misconfigured, not the sender wrong: a 5xx, so the sender retries later.
+      throw new PrerequisiteError((error as Error).message, {
+        hint: "Set it in the server's environment.",
+        cause: error,
+      });
+    }
   };
 
   const handle =
@@ -69,7 +86,9 @@ export function registerHooks(app: FastifyInstance, services: RunServices & { me
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const result = await fn(request, raw);
         services.metrics.webhook(source, "accepted");
-        return reply.code(202).send(result);
+        // A ping is answered, not accepted for later work.
+        const ping = typeof result === "object" && result !== null && "ping" in result;
+        return reply.code(ping ? 200 : 202).send(result);
       } catch (error) {
         services.metrics.webhook(
           source,
@@ -123,8 +142,10 @@ export function registerHooks(app: FastifyInstance, services: RunServices & { me
       }
       const { events, ignored } = parseRegistryEnvelope(parseJson(raw));
       const started: Started[] = [];
-      for (const event of events) started.push(...(await onImagePush(services, event)));
-      return { started, ignored };
+      const failed: AppFailure[] = [];
+      for (const event of events) started.push(...(await onImagePush(services, event, failed)));
+      refuseIfTransient(failed);
+      return { started, ignored, ...(failed.length > 0 ? { failed } : {}) };
     }),
   );
 }
@@ -137,27 +158,46 @@ async function onGitResult(services: RunServices, result: WebhookResult, source:
     return { ignored: `event ${event.kind} is not a git event` };
   }
   const started: Started[] = [];
-  for (const { at, reason } of await appsForGitEvent(services, event)) {
+  const actor = `${source}:${event.sender ?? "unknown"}`;
+  const { matched, failed } = await appsForGitEvent(services, event);
+  await auditFailures(services, failed, event, actor);
+  for (const { at, reason } of matched) {
     const args: Record<string, string> =
       event.kind === "git-tag" ? { version: event.tag.replace(/^v/, "") } : {};
     const { execution, created } = await startExecution(services, {
       at,
       event,
-      // The same commit (or tag) starts one execution per app and pipeline, however often it is delivered.
-      triggerKey: `${event.kind}:${event.kind === "git-tag" ? event.tag : event.commit}`,
+      // The same commit (or tag) starts one execution per app and pipeline, however often it is
+      // delivered, and whether it arrives as a push or as the merge that made it (GitHub and GitLab
+      // send both for one merge).
+      triggerKey: event.kind === "git-tag" ? `git-tag:${event.tag}` : `commit:${event.commit}`,
       args: knownArgs(at.app.args, args),
-      actor: `${source}:${event.sender ?? "unknown"}`,
+      actor,
       source: "webhook",
     });
     started.push({ app: at.app.name, execution: execution.id, created, reason });
   }
-  return { started };
+  refuseIfTransient(failed);
+  return { started, ...(failed.length > 0 ? { failed } : {}) };
 }
 
-async function onImagePush(services: RunServices, event: ImagePushEvent): Promise<Started[]> {
+async function onImagePush(
+  services: RunServices,
+  event: ImagePushEvent,
+  failed: AppFailure[],
+): Promise<Started[]> {
   const started: Started[] = [];
+  const actor = `registry:${event.actor ?? "unknown"}`;
   for (const name of Object.keys(services.platform.current().apps ?? {})) {
-    const at = await appAtCommit(services, name);
+    let at: AppAtCommit;
+    try {
+      at = await appAtCommit(services, name);
+    } catch (error) {
+      const failure = appFailure(name, error);
+      failed.push(failure);
+      await auditFailures(services, [failure], event, actor);
+      continue;
+    }
     const match = matchAny(at.pipeline.triggers, event as TriggerEvent, { appPaths: appPaths(at) });
     if (!match.matched) continue;
     const { execution, created } = await startExecution(services, {
@@ -166,12 +206,48 @@ async function onImagePush(services: RunServices, event: ImagePushEvent): Promis
       // The same digest starts one execution per app and pipeline, whatever tags point at it.
       triggerKey: `image:${event.digest}`,
       args: knownArgs(at.app.args, event.tag ? { version: event.tag } : {}),
-      actor: `registry:${event.actor ?? "unknown"}`,
+      actor,
       source: "webhook",
     });
     started.push({ app: name, execution: execution.id, created, reason: match.reason });
   }
   return started;
+}
+
+/** An app that could not be read is recorded with the trigger that found it so; the others go on. */
+async function auditFailures(
+  services: RunServices,
+  failed: AppFailure[],
+  event: TriggerEvent,
+  actor: string,
+): Promise<void> {
+  for (const failure of failed) {
+    await services.audit.append({
+      actor,
+      source: "webhook",
+      action: "trigger.failed",
+      outcome: failure.transient ? "retry" : "error",
+      app: failure.app,
+      detail: {
+        trigger: event.kind,
+        ...("commit" in event ? { commit: event.commit } : {}),
+        ...("digest" in event ? { digest: event.digest } : {}),
+        message: failure.message,
+      },
+    });
+  }
+}
+
+/**
+ * A repository that could not be reached may be back soon: answer with an error so the sender
+ * delivers again. The apps already started are not started twice (same trigger key).
+ */
+function refuseIfTransient(failed: AppFailure[]): void {
+  const transient = failed.filter((f) => f.transient);
+  if (transient.length === 0) return;
+  throw new UpstreamError(transient.map((f) => `${f.app}: ${f.message}`).join("; "), {
+    hint: "Deliver the event again once the repository can be reached.",
+  });
 }
 
 /** Trigger-derived args (the pushed tag as `version`) apply only to apps that declare them. */
