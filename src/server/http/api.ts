@@ -11,7 +11,7 @@ import type { AuditLog } from "../audit.js";
 import type { EventBus, LiveEvent } from "../events.js";
 import type { Overview } from "../overview.js";
 import { Snapshot } from "../snapshot.js";
-import type { ExecutionRow, StageRow } from "../executions/store.js";
+import { deployTargets, type ExecutionRow, type StageRow } from "../executions/store.js";
 import { appAtCommit, type RunServices, startExecution } from "../runs.js";
 import { AuthenticationError } from "./errors.js";
 import {
@@ -199,12 +199,7 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
         `app ${at.app.name} has no pipeline ${body.pipeline} (it has ${at.pipeline.name}).`,
       );
     }
-    const denied = ungatedEnvironments(at.pipeline).filter((env) => !mayDeploy(p.grants, env));
-    if (denied.length > 0) {
-      throw new NotAllowedError(`token ${p.name} may not deploy to ${denied.join(", ")}.`, {
-        hint: `Runs of this pipeline need ${denied.map((e) => `deploy:${e}`).join(", ")}.`,
-      });
-    }
+    requireRunRights(p, at.pipeline, Object.keys(services.platform.current().environments));
     const source = sourceOf(request);
     const { execution, created } = await startExecution(services, {
       at,
@@ -420,6 +415,28 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
       });
     },
   );
+}
+
+/**
+ * Who may start a pipeline: deploy rights on every environment it reaches without an approval first;
+ * a pipeline that reaches none that way still needs deploy rights on one it reaches (or any, if it
+ * deploys nowhere). A viewer never starts runs.
+ */
+function requireRunRights(p: Principal, pipeline: PipelineDefinition, environments: string[]): void {
+  const ungated = ungatedEnvironments(pipeline);
+  const denied = ungated.filter((env) => !mayDeploy(p.grants, env));
+  if (denied.length > 0) {
+    throw new NotAllowedError(`token ${p.name} may not deploy to ${denied.join(", ")}.`, {
+      hint: `Runs of this pipeline need ${denied.map((e) => `deploy:${e}`).join(", ")}.`,
+    });
+  }
+  const reached = deployTargets(pipeline);
+  const candidates = reached.length > 0 ? reached : environments;
+  if (ungated.length === 0 && !candidates.some((env) => mayDeploy(p.grants, env))) {
+    throw new NotAllowedError(`token ${p.name} may not deploy to ${candidates.join(" or ")}.`, {
+      hint: "Starting a run needs deploy:<environment> for one of them.",
+    });
+  }
 }
 
 function requireAdmin(p: Principal): Principal {
