@@ -4,7 +4,6 @@ import { stringify } from "yaml";
 import { applyOrder } from "../core/kube/kinds.js";
 import { redactSecretValues } from "../core/secrets/redact.js";
 import { render } from "../core/render/render.js";
-import { resolvePipeline } from "../core/pipeline/definition.js";
 import { appJsonSchema, platformJsonSchema } from "../core/spec/json-schema.js";
 import { deploy } from "../delivery/deploy.js";
 import { diff } from "../delivery/diff.js";
@@ -46,7 +45,9 @@ export function registerAppCommands(program: Command): void {
     .option("-f, --file <file...>", "app file(s)", [DEFAULT_APP_FILE])
     .option("--config <file>", "platform config (checked when given or present)")
     .option("--env <env>", "also check the app against this environment")
-    .action((opts: { file: string[]; config?: string; env?: string }) => {
+    .action(async (opts: { file: string[]; config?: string; env?: string }) => {
+      // Pipelines (and their condition language) load only here: other commands start faster.
+      const { resolvePipeline } = await import("../core/pipeline/definition.js");
       const issues = [];
       for (const file of opts.file) {
         try {

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { config as zodConfig } from "zod";
 import { describeError } from "../core/errors.js";
 import { registerAppCommands } from "./app.js";
 import { registerClusterCommands } from "./cluster.js";
@@ -20,6 +21,10 @@ registerClusterCommands(program);
 registerServerCommands(program);
 
 async function main(): Promise<void> {
+  // A command parses a file or two: compiling zod's fast paths costs more than it saves. Validating
+  // many files at once is the exception.
+  const files = process.argv.filter((arg) => arg === "-f" || arg === "--file").length;
+  if (files < 50) zodConfig({ jitless: true });
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

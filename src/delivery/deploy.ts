@@ -215,7 +215,17 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     reporter.step(`Deploying ${app} to ${envName} as revision ${record.revision}.`);
     // The dry-run just read every live object; the apply compares against those reads.
     const live = new Map(planned.map((p) => [objectKey(p.result), p.live]));
-    return await applyAndWatch(target, record, objects, records, { ...request, live }, prepared.scrub);
+    const unchanged = new Map(
+      planned.filter((p) => p.action === "unchanged" && p.live).map((p) => [objectKey(p.result), p.live!]),
+    );
+    return await applyAndWatch(
+      target,
+      record,
+      objects,
+      records,
+      { ...request, live, unchanged },
+      prepared.scrub,
+    );
   } finally {
     await lock.release();
   }
@@ -233,6 +243,7 @@ export async function applyAndWatch(
     forceConflicts?: boolean;
     reporter: Reporter;
     live?: Map<string, KubeObject | undefined>;
+    unchanged?: Map<string, KubeObject>;
   },
   scrub: (text: string) => string,
 ): Promise<DeployResult> {
@@ -244,6 +255,7 @@ export async function applyAndWatch(
       dryRun: false,
       force: options.forceConflicts ?? false,
       live: options.live,
+      unchanged: options.unchanged,
     });
   } catch (error) {
     await finish(target, record, "failed", { message: scrub((error as Error).message) });
@@ -296,7 +308,7 @@ export async function applyAndWatch(
     rollback,
     objectsToReapply(good),
     [...history, { ...record, status: "failed" }],
-    { ...options, rollbackOnFailure: false, live: undefined },
+    { ...options, rollbackOnFailure: false, live: undefined, unchanged: undefined },
     scrub,
   ).then(
     () =>

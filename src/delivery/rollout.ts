@@ -26,6 +26,8 @@ function pollInterval(elapsedMs: number): number {
   return elapsedMs < 5_000 ? 50 : elapsedMs < 60_000 ? 250 : 1000;
 }
 const DETAILS_MS = 500;
+/** Most rollouts finish within this: pods and events are not read before it, unless asked to explain. */
+const FIRST_DETAILS_MS = 1000;
 
 /**
  * Waits until every Deployment among the applied objects has rolled out (`kubectl rollout status`
@@ -80,7 +82,11 @@ async function awaitDeployments(
       if (!progress.observed && Date.now() < deadline) continue;
 
       const timedOut = Date.now() >= deadline;
-      if (!timedOut && !progress.deadlineExceeded && Date.now() - (lastDetails.get(key) ?? 0) < DETAILS_MS)
+      if (
+        !timedOut &&
+        !progress.deadlineExceeded &&
+        Date.now() - (lastDetails.get(key) ?? started - DETAILS_MS + FIRST_DETAILS_MS) < DETAILS_MS
+      )
         continue;
       lastDetails.set(key, Date.now());
       const [parts, allEvents] = await Promise.all([

@@ -38,13 +38,25 @@ export async function readLive(target: KubeTarget, object: KubeObject): Promise<
 export async function serverSideApply(
   target: KubeTarget,
   objects: KubeObject[],
-  options: { dryRun: boolean; force: boolean; live?: Map<string, KubeObject | undefined> },
+  options: {
+    dryRun: boolean;
+    force: boolean;
+    live?: Map<string, KubeObject | undefined>;
+    /** Objects a dry-run just found unchanged: applying them again would change nothing. */
+    unchanged?: Map<string, KubeObject>;
+  },
 ): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
   // A dry-run changes nothing, so order does not matter: check every object at once.
   const groups = options.dryRun ? [applyOrder(objects)] : tierGroups(objects);
   for (const group of groups) {
-    results.push(...(await Promise.all(group.map((object) => applyOne(target, object, options)))));
+    const applied = group.map((object) => {
+      const same = options.dryRun ? undefined : options.unchanged?.get(objectKey(object));
+      return same
+        ? { ref: objectRef(object), action: "unchanged" as const, result: same, live: same }
+        : applyOne(target, object, options);
+    });
+    results.push(...(await Promise.all(applied)));
   }
   return results;
 }

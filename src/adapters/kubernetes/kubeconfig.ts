@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parse } from "yaml";
+import { CORE_SCHEMA, load } from "js-yaml";
 import { InputError } from "../../core/errors.js";
 
 /** What is needed to talk to one cluster as one user: the resolved current context of a kubeconfig. */
@@ -95,7 +95,8 @@ export function loadCredentials(
     }
     let file: KubeconfigFile;
     try {
-      file = (parse(readFileSync(path, "utf8")) ?? {}) as KubeconfigFile;
+      // kubectl writes plain YAML (or JSON); the small core-schema reader is enough and quick to start.
+      file = (load(readFileSync(path, "utf8"), { schema: CORE_SCHEMA }) ?? {}) as KubeconfigFile;
     } catch (error) {
       throw new InputError(`kubeconfig ${path} is not valid YAML: ${(error as Error).message}`);
     }

@@ -23,7 +23,8 @@ describe("kinds", () => {
   it("puts independent kinds in one tier", () => {
     assert.equal(kindTier("Secret"), kindTier("Service"));
     assert.ok(kindTier("Service") < kindTier("Deployment"));
-    assert.ok(kindTier("Deployment") < kindTier("Ingress"));
+    assert.equal(kindTier("Deployment"), kindTier("Ingress"), "a route does not wait for its workload");
+    assert.ok(kindTier("CustomResourceDefinition") < kindTier("Deployment"));
   });
 
   it("names objects by group, kind, namespace and name", () => {

@@ -48,14 +48,14 @@ const ORDER = [
 ];
 
 /**
- * Objects of one tier do not depend on each other and may be applied together: what the cluster
- * must have first (namespaces, quotas), what workloads refer to, the workloads, then what routes to
- * or watches them. Kinds Railyard does not know go last.
+ * Objects of one tier may be applied together: what the cluster must have first (namespaces, quotas,
+ * CRDs), what pods refer to when they start (config, secrets, accounts, volumes), then everything
+ * else at once. Workloads and what routes to or scales them do not need each other to exist first:
+ * an Ingress or an autoscaler waits for its target by itself.
  */
 const TIERS: readonly (readonly string[])[] = [
-  ["Namespace", "ResourceQuota", "LimitRange"],
+  ["Namespace", "ResourceQuota", "LimitRange", "CustomResourceDefinition"],
   ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role", "RoleBinding", "Service"],
-  ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"],
 ];
 
 export function kindTier(kind: string): number {

@@ -25,7 +25,7 @@ import {
   type TriggerSpec,
   PARAMS_PREFIX,
   parameterHoles,
-  pipelineBodySchema,
+  pipelineSchemas,
   stringLeaves,
   unknownParameter,
 } from "../spec/pipeline.js";
@@ -216,7 +216,7 @@ function fromTemplate(
   };
 
   // The filled-in template must now pass the checks an inline pipeline passes.
-  const schema = z.object({ pipelineTemplates: z.object({ [name]: pipelineBodySchema }) });
+  const schema = z.object({ pipelineTemplates: z.object({ [name]: pipelineSchemas().pipelineBodySchema }) });
   const checked = checkSchema(
     schema,
     { pipelineTemplates: { [name]: filled } },

@@ -18,7 +18,7 @@ import {
   scalar,
 } from "./names.js";
 import { QUANTITY } from "./quantity.js";
-import { appPipelineSchema } from "./pipeline.js";
+import { pipelineSchemas } from "./pipeline.js";
 import { checkSchema, exactlyOneOf } from "./schema-issues.js";
 import { validateApp } from "./validate-app.js";
 import { parseYamlDocument } from "./yaml.js";
@@ -204,7 +204,7 @@ export const appSchema = z
     environments: namedRecord(dnsLabel(), environmentOverride)
       .describe("Overrides per environment, by the platform config's environment names.")
       .optional(),
-    pipeline: appPipelineSchema.optional(),
+    pipeline: z.lazy(() => pipelineSchemas().appPipelineSchema).optional(),
   })
   .meta({
     title: "Railyard app file",

@@ -245,98 +245,116 @@ function triggerSchema(templated: boolean) {
     .describe("What starts the pipeline: exactly one of git, image.");
 }
 
-export const stageSpecSchema = stageSchema(false);
-export const triggerSpecSchema = triggerSchema(false);
-export type StageSpec = z.output<typeof stageSpecSchema>;
-export type TriggerSpec = z.output<typeof triggerSpecSchema>;
+/**
+ * The pipeline schemas are built on first use: most commands (a deploy of an app without a pipeline)
+ * never need them, and building zod schemas is a noticeable part of a command's start-up.
+ */
+function buildSchemas() {
+  const stageSpecSchema = stageSchema(false);
+  const triggerSpecSchema = triggerSchema(false);
+
+  /** The filled-in form of a template's body, checked as strictly as an inline pipeline. */
+  const pipelineBodySchema = z.strictObject({
+    triggers: z.array(triggerSpecSchema).optional(),
+    stages: z.array(stageSpecSchema).min(1).max(MAX_STAGES),
+  });
+
+  const triggers = (templated: boolean) =>
+    z
+      .array(triggerSchema(templated))
+      .describe(
+        "What starts the pipeline besides a manual run. Default: pushes to main or master and pushes of the app's images; [] for manual runs only.",
+      );
+  const stages = (templated: boolean) =>
+    z
+      .array(stageSchema(templated))
+      .min(1)
+      .max(MAX_STAGES)
+      .describe("The stages; each runs after the one before it unless it says dependsOn.");
+
+  const paramName = z
+    .string()
+    .regex(ARG_NAME, "is not a parameter name: letters, digits and _, not starting with a digit");
+
+  const appPipelineSchema = z
+    .strictObject({
+      template: z
+        .string()
+        .regex(DNS_LABEL, "is not a template name")
+        .describe("A pipeline template of the platform config (pipelineTemplates).")
+        .optional(),
+      with: namedRecord(paramName, scalar())
+        .describe("Template parameters, overriding the template's defaults.")
+        .optional(),
+      triggers: triggers(false).optional(),
+      stages: stages(false).optional(),
+    })
+    .superRefine(
+      (pipeline, ctx) => {
+        const has = (key: string) => (pipeline as Record<string, unknown>)[key] !== undefined;
+        if (has("template")) {
+          for (const key of ["triggers", "stages"]) {
+            if (!has(key)) continue;
+            const message = `comes from the template; a pipeline has either template or its own stages`;
+            ctx.addIssue({ code: "custom", path: [key], message, params: { at: "key" } });
+          }
+        } else if (has("with")) {
+          const message = "sets template parameters, and no template is named";
+          ctx.addIssue({ code: "custom", path: ["with"], message, params: { at: "key" } });
+        } else if (!has("stages")) {
+          ctx.addIssue({
+            code: "custom",
+            message: "needs template or stages",
+            params: { missingAlternative: true },
+          });
+        }
+      },
+      { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+    )
+    .describe(
+      "How the app is delivered: { template, with } to use a platform template, or { triggers, stages }. Default: deploy to each environment in turn, with an approval before each after the first.",
+    );
+
+  const pipelineTemplateSchema = z
+    .strictObject({
+      description: z.string().describe("What the template is for.").optional(),
+      parameters: namedRecord(
+        paramName,
+        z.union([scalar(), z.null()], { error: "expected a string, or nothing for a required parameter" }),
+      )
+        .describe(
+          "Parameters with their defaults, used as {{ params.NAME }} in any string of the stages and triggers; an empty default makes the parameter required.",
+        )
+        .optional(),
+      triggers: triggers(true).optional(),
+      stages: stages(true),
+    })
+    .describe("A pipeline apps use with `pipeline: { template: NAME, with: {...} }`.");
+  return {
+    stageSpecSchema,
+    triggerSpecSchema,
+    pipelineBodySchema,
+    appPipelineSchema,
+    pipelineTemplateSchema,
+  };
+}
+
+type PipelineSchemas = ReturnType<typeof buildSchemas>;
+let built: PipelineSchemas | undefined;
+export function pipelineSchemas(): PipelineSchemas {
+  return (built ??= buildSchemas());
+}
+
+export type StageSpec = z.output<PipelineSchemas["stageSpecSchema"]>;
+export type TriggerSpec = z.output<PipelineSchemas["triggerSpecSchema"]>;
+export type AppPipelineSpec = z.output<PipelineSchemas["appPipelineSchema"]>;
+export type PipelineTemplate = z.output<PipelineSchemas["pipelineTemplateSchema"]>;
 
 /** Triggers and stages: an inline pipeline, or a template once its parameters are filled in. */
 export interface PipelineBody {
   triggers?: TriggerSpec[];
   stages: StageSpec[];
 }
-
-/** The filled-in form of a template's body, checked as strictly as an inline pipeline. */
-export const pipelineBodySchema = z.strictObject({
-  triggers: z.array(triggerSpecSchema).optional(),
-  stages: z.array(stageSpecSchema).min(1).max(MAX_STAGES),
-});
-
-const triggers = (templated: boolean) =>
-  z
-    .array(triggerSchema(templated))
-    .describe(
-      "What starts the pipeline besides a manual run. Default: pushes to main or master and pushes of the app's images; [] for manual runs only.",
-    );
-const stages = (templated: boolean) =>
-  z
-    .array(stageSchema(templated))
-    .min(1)
-    .max(MAX_STAGES)
-    .describe("The stages; each runs after the one before it unless it says dependsOn.");
-
-const paramName = z
-  .string()
-  .regex(ARG_NAME, "is not a parameter name: letters, digits and _, not starting with a digit");
-
-export const appPipelineSchema = z
-  .strictObject({
-    template: z
-      .string()
-      .regex(DNS_LABEL, "is not a template name")
-      .describe("A pipeline template of the platform config (pipelineTemplates).")
-      .optional(),
-    with: namedRecord(paramName, scalar())
-      .describe("Template parameters, overriding the template's defaults.")
-      .optional(),
-    triggers: triggers(false).optional(),
-    stages: stages(false).optional(),
-  })
-  .superRefine(
-    (pipeline, ctx) => {
-      const has = (key: string) => (pipeline as Record<string, unknown>)[key] !== undefined;
-      if (has("template")) {
-        for (const key of ["triggers", "stages"]) {
-          if (!has(key)) continue;
-          const message = `comes from the template; a pipeline has either template or its own stages`;
-          ctx.addIssue({ code: "custom", path: [key], message, params: { at: "key" } });
-        }
-      } else if (has("with")) {
-        const message = "sets template parameters, and no template is named";
-        ctx.addIssue({ code: "custom", path: ["with"], message, params: { at: "key" } });
-      } else if (!has("stages")) {
-        ctx.addIssue({
-          code: "custom",
-          message: "needs template or stages",
-          params: { missingAlternative: true },
-        });
-      }
-    },
-    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
-  )
-  .describe(
-    "How the app is delivered: { template, with } to use a platform template, or { triggers, stages }. Default: deploy to each environment in turn, with an approval before each after the first.",
-  );
-
-export type AppPipelineSpec = z.output<typeof appPipelineSchema>;
-
-export const pipelineTemplateSchema = z
-  .strictObject({
-    description: z.string().describe("What the template is for.").optional(),
-    parameters: namedRecord(
-      paramName,
-      z.union([scalar(), z.null()], { error: "expected a string, or nothing for a required parameter" }),
-    )
-      .describe(
-        "Parameters with their defaults, used as {{ params.NAME }} in any string of the stages and triggers; an empty default makes the parameter required.",
-      )
-      .optional(),
-    triggers: triggers(true).optional(),
-    stages: stages(true),
-  })
-  .describe("A pipeline apps use with `pipeline: { template: NAME, with: {...} }`.");
-
-export type PipelineTemplate = z.output<typeof pipelineTemplateSchema>;
 
 /** `"{{ params.x }}" uses unknown parameter "x"`, with the parameters it could have meant. */
 export function unknownParameter(

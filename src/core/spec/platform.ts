@@ -16,7 +16,7 @@ import {
   REGISTRY_HOST,
   scalar,
 } from "./names.js";
-import { parameterHoles, pipelineTemplateSchema, stringLeaves, unknownParameter } from "./pipeline.js";
+import { parameterHoles, pipelineSchemas, stringLeaves, unknownParameter } from "./pipeline.js";
 import { fields, isFields, text as asText } from "./raw.js";
 import { checkSchema, exactlyOneOf, withHint } from "./schema-issues.js";
 import { unknownNameHint } from "./suggest.js";
@@ -251,7 +251,10 @@ export const platformSchema = z
     )
       .describe("Settings per registry host, for resolving image digests.")
       .optional(),
-    pipelineTemplates: namedRecord(dnsLabel(), pipelineTemplateSchema)
+    pipelineTemplates: namedRecord(
+      dnsLabel(),
+      z.lazy(() => pipelineSchemas().pipelineTemplateSchema),
+    )
       .describe("Pipelines apps share, by name: `pipeline: { template: NAME }` in the app file.")
       .optional(),
     repositories: namedRecord(dnsLabel(), repository)
