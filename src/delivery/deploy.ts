@@ -98,14 +98,16 @@ export async function prepareDeploy(
   const env = requireEnvironment(project, request.env);
   const secrets = resolveSecrets(project, request.env, env);
   const scrub = secretScrubber(Object.values(secrets));
+  const target = connectTarget(env.cluster, dirname(project.configFile!), request.env);
+  target.setScrubber(scrub);
+  // Reads only: the API groups nearly every app uses, so the connection (and its TLS handshake) is
+  // ready by the time rendering is done. A failure here surfaces later, with its context.
+  target.client.prefetchDiscovery(["v1", "apps/v1"]).catch(() => {});
   const environment = renderEnvironment(request.env, env, secrets);
   const manifests = loadManifests(project);
   const git = await gitReading;
   const input = { app: project.app, environment, set: request.set, git, manifests };
   const unpinned = render(input);
-
-  const target = connectTarget(env.cluster, dirname(project.configFile!), request.env);
-  target.setScrubber(scrub);
 
   const images = await resolveImages(unpinned.images, env, project, request.reporter, request.knownDigests);
   const pinned = Object.fromEntries(images.map((i) => [i.container, i.deployed]));
@@ -152,8 +154,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const app = project.app.name;
   const namespace = env.namespace;
 
-  // The lock goes first and alone: it is the first write, it fails plainly when the namespace is
-  // missing, and the requests after it reuse its TLS session instead of each paying a handshake.
+  // The lock is the first write; it also fails plainly when the namespace is missing.
   const lock = await acquireDeployLock(target, namespace, app, envName, {
     wait: request.waitForLock ?? true,
     onWait: (message) => reporter.step(message),
