@@ -8,6 +8,7 @@
  *      and the server's RSS with them (goal ≤ 256 MiB), for the embedded store and for PostgreSQL.
  *
  *   npx tsx bench/server.ts [--runs 20]
+ *   npx tsx bench/server.ts --list-only      (4. alone)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
@@ -41,6 +42,129 @@ const debug = (line: string) => {
   if (process.env.RAILYARD_DEBUG) process.stderr.write(`[bench ${performance.now().toFixed(0)}] ${line}\n`);
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The app list under load, and the server's RSS, with 3,000 app-environments (1,000 apps × 3). */
+async function listFigures(work: string, label: string, databaseUrl?: string) {
+  const dir = mkdtempSync(join(work, "list-"));
+  const apps = Object.fromEntries(
+    Array.from({ length: 1000 }, (_, i) => [
+      `app-${String(i).padStart(4, "0")}`,
+      { repository: "apps", path: "x.yaml" },
+    ]),
+  );
+  const environments = Object.fromEntries(
+    ["dev", "staging", "production"].map((env) => [env, { namespace: env }]),
+  );
+  writeFileSync(
+    join(dir, "railyard.config.yaml"),
+    stringify({ environments, repositories: { apps: { url: "https://git.example.test/apps.git" } }, apps }),
+  );
+  const store = await openStore({ databaseUrl, dataDir: join(dir, ".railyard", "store") });
+  const overview = new Overview(store.db);
+  for (const app of Object.keys(apps)) {
+    await Promise.all(
+      Object.keys(environments).map((environment) =>
+        overview.record({
+          app,
+          environment,
+          revision: 7,
+          status: "succeeded",
+          images: [
+            { container: "app", deployed: `registry.example.test/${app}:1.2.3@sha256:${"a".repeat(64)}` },
+          ],
+          args: { version: "1.2.3" },
+          message: "revision 7 is live",
+          executionId: randomUUID(),
+          actor: "token:ci",
+        }),
+      ),
+    );
+  }
+  await store.close();
+  const listPort = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(root, "bin", "railyard.js"),
+      "server",
+      "--config",
+      join(dir, "railyard.config.yaml"),
+      "--port",
+      String(listPort),
+    ],
+    {
+      env: { ...process.env, RAILYARD_ADMIN_TOKEN: ADMIN, DATABASE_URL: databaseUrl ?? "" },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  try {
+    const base = `http://127.0.0.1:${listPort}`;
+    for (let i = 0; i < 100; i++) {
+      if (
+        await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      await sleep(200);
+    }
+    const get = async () => {
+      const started = performance.now();
+      const response = await fetch(`${base}/api/v1/apps?limit=100`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      const body = (await response.json()) as { items: unknown[] };
+      if (body.items.length !== 100) throw new Error("short page");
+      return performance.now() - started;
+    };
+    for (let i = 0; i < 20; i++) await get(); // warm up
+    // Load: 10 clients back to back for 5 s.
+    const latencies: number[] = [];
+    const until = performance.now() + 5_000;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (performance.now() < until) latencies.push(await get());
+      }),
+    );
+    const rss = Number(readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+    return {
+      label,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      requests: latencies.length,
+      rss,
+    };
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+}
+
+function printLists(lists: Awaited<ReturnType<typeof listFigures>>[]) {
+  console.log("app list, first page of 100 apps with 3,000 app-environments, 10 concurrent clients for 5 s:");
+  for (const l of lists) {
+    console.log(
+      `  ${l.label}: p50 ${fmt(l.p50)}, p95 ${fmt(l.p95)} over ${l.requests} requests (goal p95 ≤ 100 ms); server RSS ${l.rss.toFixed(0)} MiB (goal ≤ 256 MiB)`,
+    );
+  }
+}
+
+// --list-only: just the app list and memory figures (no cluster, registry or git server needed).
+if (process.argv.includes("--list-only")) {
+  const work = mkdtempSync(join(tmpdir(), "railyard-bench-list-"));
+  const postgres = await startPostgres();
+  try {
+    printLists([
+      await listFigures(work, "embedded store (PGlite)"),
+      await listFigures(work, "PostgreSQL", await postgres.createDatabase("bench")),
+    ]);
+  } finally {
+    await postgres.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 
 const work = mkdtempSync(join(tmpdir(), "railyard-bench-server-"));
 const cluster = await startCluster({
@@ -305,108 +429,11 @@ try {
   cleanups.shift();
 
   // 4. The app list with 3,000 app-environments (1,000 apps × 3 environments), server in its own process.
-  const listFigures = async (label: string, databaseUrl?: string) => {
-    const dir = mkdtempSync(join(work, "list-"));
-    const apps = Object.fromEntries(
-      Array.from({ length: 1000 }, (_, i) => [
-        `app-${String(i).padStart(4, "0")}`,
-        { repository: "apps", path: "x.yaml" },
-      ]),
-    );
-    const environments = Object.fromEntries(
-      ["dev", "staging", "production"].map((env) => [env, { namespace: env }]),
-    );
-    writeFileSync(
-      join(dir, "railyard.config.yaml"),
-      stringify({ environments, repositories: { apps: { url: repoUrl } }, apps }),
-    );
-    const store = await openStore({ databaseUrl, dataDir: join(dir, ".railyard", "store") });
-    const overview = new Overview(store.db);
-    for (const app of Object.keys(apps)) {
-      await Promise.all(
-        Object.keys(environments).map((environment) =>
-          overview.record({
-            app,
-            environment,
-            revision: 7,
-            status: "succeeded",
-            images: [
-              { container: "app", deployed: `registry.example.test/${app}:1.2.3@sha256:${"a".repeat(64)}` },
-            ],
-            args: { version: "1.2.3" },
-            message: "revision 7 is live",
-            executionId: randomUUID(),
-            actor: "token:ci",
-          }),
-        ),
-      );
-    }
-    await store.close();
-    const listPort = await freePort();
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        join(root, "bin", "railyard.js"),
-        "server",
-        "--config",
-        join(dir, "railyard.config.yaml"),
-        "--port",
-        String(listPort),
-      ],
-      {
-        env: { ...process.env, RAILYARD_ADMIN_TOKEN: ADMIN, DATABASE_URL: databaseUrl ?? "" },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
-    try {
-      const base = `http://127.0.0.1:${listPort}`;
-      for (let i = 0; i < 100; i++) {
-        if (
-          await fetch(`${base}/readyz`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
-        await sleep(200);
-      }
-      const get = async () => {
-        const started = performance.now();
-        const response = await fetch(`${base}/api/v1/apps?limit=100`, {
-          headers: { authorization: `Bearer ${ADMIN}` },
-        });
-        const body = (await response.json()) as { items: unknown[] };
-        if (body.items.length !== 100) throw new Error("short page");
-        return performance.now() - started;
-      };
-      for (let i = 0; i < 20; i++) await get(); // warm up
-      // Load: 10 clients back to back for 5 s.
-      const latencies: number[] = [];
-      const until = performance.now() + 5_000;
-      await Promise.all(
-        Array.from({ length: 10 }, async () => {
-          while (performance.now() < until) latencies.push(await get());
-        }),
-      );
-      const rss =
-        Number(readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-      return {
-        label,
-        p50: percentile(latencies, 50),
-        p95: percentile(latencies, 95),
-        requests: latencies.length,
-        rss,
-      };
-    } finally {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
-    }
-  };
   const postgres = await startPostgres();
   cleanups.push(() => postgres.stop());
   const lists = [
-    await listFigures("embedded store (PGlite)"),
-    await listFigures("PostgreSQL", await postgres.createDatabase("bench")),
+    await listFigures(work, "embedded store (PGlite)"),
+    await listFigures(work, "PostgreSQL", await postgres.createDatabase("bench")),
   ];
 
   console.log(`\nregistry push → first apply request (${runs} pushes)`);
@@ -423,12 +450,7 @@ try {
   console.log(
     `200 concurrent executions (20 apps × 10, check + 2 s wait each): ${JSON.stringify(finals)} in ${(concurrentMs / 1000).toFixed(1)} s`,
   );
-  console.log("app list, first page of 100 apps with 3,000 app-environments, 10 concurrent clients for 5 s:");
-  for (const l of lists) {
-    console.log(
-      `  ${l.label}: p50 ${fmt(l.p50)}, p95 ${fmt(l.p95)} over ${l.requests} requests (goal p95 ≤ 100 ms); server RSS ${l.rss.toFixed(0)} MiB (goal ≤ 256 MiB)`,
-    );
-  }
+  printLists(lists);
 } finally {
   for (const cleanup of cleanups) await cleanup().catch(() => {});
   rmSync(work, { recursive: true, force: true });

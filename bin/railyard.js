@@ -10,9 +10,12 @@ import { Script } from "node:vm";
 import { setFlagsFromString } from "node:v8";
 
 // A short command allocates a few tens of megabytes: a larger young generation spares it most of
-// the garbage collections a default-sized one would run during start-up.
-setFlagsFromString("--max-semi-space-size=16");
-setFlagsFromString("--min-semi-space-size=16");
+// the garbage collections a default-sized one would run during start-up. The long-running server
+// keeps the default, smaller one.
+if (process.argv[2] !== "server") {
+  setFlagsFromString("--max-semi-space-size=16");
+  setFlagsFromString("--min-semi-space-size=16");
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "railyard.cjs");

@@ -35,6 +35,16 @@ export async function openStore(options: { databaseUrl?: string; dataDir: string
     mkdirSync(options.dataDir, { recursive: true });
     const lite = await PGlite.create(options.dataDir, {
       parsers: { [types.INT8]: (value: string) => Number(value) },
+      // PostgreSQL's defaults size buffers for a server of its own; in-process they are most of the
+      // server's memory (128 MB of shared buffers alone) and a small store does not need them.
+      postgresqlconf: [
+        "shared_buffers = 8MB",
+        "wal_buffers = 1MB",
+        "work_mem = 2MB",
+        "maintenance_work_mem = 8MB",
+        "temp_buffers = 2MB",
+        "max_connections = 10",
+      ],
     });
     db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: new PGlitePool(lite) as never }) });
     kind = "embedded";
