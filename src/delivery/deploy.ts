@@ -10,6 +10,7 @@ import {
   type ReleaseOrigin,
   type ReleaseRecord,
   lastGoodRevision,
+  originText,
   rollbackRecord,
   sameOrigin,
 } from "../core/release/record.js";
@@ -158,6 +159,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const lock = await acquireDeployLock(target, namespace, app, envName, {
     wait: request.waitForLock ?? true,
     onWait: (message) => reporter.step(message),
+    origin: originText(request.origin),
   }).catch((error: unknown) => {
     if (error instanceof NotFoundError) {
       throw new NotFoundError(`namespace ${namespace} of environment ${envName} does not exist.`, {

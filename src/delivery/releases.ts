@@ -7,6 +7,7 @@ import {
   type ReleaseOrigin,
   type ReleaseRecord,
   lastGoodRevision,
+  originText,
   rollbackRecord,
   sameOrigin,
 } from "../core/release/record.js";
@@ -79,6 +80,7 @@ export async function rollback(
   const lock = await acquireDeployLock(target, namespace, app, envName, {
     wait: options.waitForLock ?? true,
     onWait: (message) => options.reporter.step(message),
+    origin: originText(options.origin),
   });
   try {
     const listed = await listReleases(target, namespace, app, envName);

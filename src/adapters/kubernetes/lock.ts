@@ -48,10 +48,20 @@ export async function acquireDeployLock(
   namespace: string,
   app: string,
   environment: string,
-  options: { wait: boolean; onWait: (message: string) => void; timeoutMs?: number },
+  options: {
+    wait: boolean;
+    onWait: (message: string) => void;
+    timeoutMs?: number;
+    /**
+     * The pipeline stage deploying (`execution X stage Y`). A holder of the same stage is a run of
+     * it that was killed: its lease is taken over at once instead of after it expires.
+     */
+    origin?: string;
+  },
 ): Promise<DeployLock> {
   const name = `railyard-deploy-${app}-${environment}`.slice(0, 253);
-  const holder = lockHolderIdentity();
+  const suffix = options.origin ? ` for ${options.origin}` : "";
+  const holder = `${lockHolderIdentity()}${suffix}`;
   const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
   let announced = "";
   // Usually no lease exists (each deploy deletes its own): try to create it before reading it.
@@ -101,7 +111,8 @@ export async function acquireDeployLock(
       const spec = current.spec ?? {};
       const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
       const expired = renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < Date.now();
-      if (!spec.holderIdentity || expired) {
+      const sameStage = suffix !== "" && spec.holderIdentity?.endsWith(suffix) === true;
+      if (!spec.holderIdentity || expired || sameStage) {
         desired.metadata.resourceVersion = current.metadata.resourceVersion;
         return startRenewing(
           target,

@@ -45,6 +45,11 @@ export interface ReleaseOrigin {
   stage: string;
 }
 
+/** How an origin reads in a lock holder's name and in messages. */
+export function originText(origin: ReleaseOrigin | undefined): string | undefined {
+  return origin ? `execution ${origin.execution} stage ${origin.stage}` : undefined;
+}
+
 export function sameOrigin(a: ReleaseOrigin | undefined, b: ReleaseOrigin | undefined): boolean {
   return !!a && !!b && a.execution === b.execution && a.stage === b.stage;
 }
