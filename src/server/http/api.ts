@@ -23,6 +23,7 @@ import {
   parseWith,
   rollbackRequest,
   runRequest,
+  sessionRequest,
   tokenRequest,
 } from "./schemas.js";
 
@@ -93,14 +94,54 @@ export function executionView(execution: ExecutionRow, stages?: StageRow[]) {
 export function registerApi(app: FastifyInstance, services: ApiServices): void {
   // Deny by default: every /api/v1 route needs a valid token.
   app.addHook("onRequest", async (request) => {
+    if (request.url.split("?")[0]?.endsWith("/session") && request.method === "POST") return; // signs in
     const header = request.headers.authorization;
-    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    if (!token)
-      throw new AuthenticationError("no API token", { hint: "Send Authorization: Bearer <token>." });
+    const bearer = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    const cookie = bearer ? undefined : sessionCookie(request.headers.cookie);
+    const token = bearer ?? cookie;
+    if (!token) {
+      throw new AuthenticationError("not signed in", {
+        hint: "Send Authorization: Bearer <token>, or sign in with POST /api/v1/session.",
+      });
+    }
+    // A browser sends its cookie with any request, also one another site makes it send: changes
+    // made with the cookie must carry a header that only this site's own scripts can set.
+    if (cookie && request.method !== "GET" && request.headers["x-railyard-csrf"] !== "1") {
+      throw new NotAllowedError(
+        "a change made with the session cookie needs the X-Railyard-CSRF: 1 header.",
+        {
+          hint: "The web UI sends it; other clients use Authorization: Bearer.",
+        },
+      );
+    }
     const found = await services.tokens.authenticate(token);
     if (!found)
       throw new AuthenticationError("unknown or revoked API token", { hint: "Ask an admin for a token." });
     request.principal = found;
+  });
+
+  // Sign in for browsers: the token goes into an HttpOnly cookie, never into script-readable storage.
+  app.post("/session", async (request, reply) => {
+    const body = parseWith(sessionRequest, request.body, "sign-in");
+    const found = await services.tokens.authenticate(body.token);
+    if (!found) throw new AuthenticationError("unknown or revoked API token", { hint: "Check the token." });
+    const secure = request.protocol === "https" ? "; Secure" : "";
+    void reply.header(
+      "set-cookie",
+      `${SESSION_COOKIE}=${encodeURIComponent(body.token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200${secure}`,
+    );
+    await services.audit.append({
+      actor: actorOf(found),
+      source: "ui",
+      action: "session.start",
+      outcome: "signed in",
+    });
+    return { name: found.name, roles: found.grants };
+  });
+
+  app.delete("/session", async (_request, reply) => {
+    void reply.header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+    return { signedOut: true };
   });
 
   app.get("/whoami", async (request) => {
@@ -437,6 +478,16 @@ function requireRunRights(p: Principal, pipeline: PipelineDefinition, environmen
       hint: "Starting a run needs deploy:<environment> for one of them.",
     });
   }
+}
+
+const SESSION_COOKIE = "railyard_session";
+
+function sessionCookie(header: string | undefined): string | undefined {
+  for (const part of header?.split(";") ?? []) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === SESSION_COOKIE && value.length > 0) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
 }
 
 function requireAdmin(p: Principal): Principal {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decisionRequest, rollbackRequest, runRequest, tokenRequest } from "./schemas.js";
+import { decisionRequest, rollbackRequest, runRequest, sessionRequest, tokenRequest } from "./schemas.js";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
 const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schema(s) } } });
@@ -27,6 +27,16 @@ export function openApiDocument(version: string) {
     },
     security: [{ token: [] }],
     paths: {
+      "/api/v1/session": {
+        post: {
+          summary:
+            "Sign in (sets an HttpOnly, SameSite=Strict cookie); changes made with the cookie need X-Railyard-CSRF: 1",
+          security: [],
+          requestBody: json(sessionRequest),
+          responses: { "200": ok("Who"), "401": errors["401"] },
+        },
+        delete: { summary: "Sign out", responses: { "200": ok("Signed out") } },
+      },
       "/api/v1/whoami": {
         get: { summary: "The calling token's name and roles", responses: { "200": ok("Who"), ...errors } },
       },

@@ -14,6 +14,10 @@ export const runRequest = z
   })
   .describe("A manual run of an app's pipeline.");
 
+export const sessionRequest = z
+  .strictObject({ token: z.string().min(1).max(500) })
+  .describe("Sign in with an API token; the server keeps it in an HttpOnly cookie.");
+
 export const decisionRequest = z
   .strictObject({ comment: z.string().max(2000).optional() })
   .describe("An approval decision, with an optional comment.");
