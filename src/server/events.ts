@@ -5,16 +5,28 @@ export type LiveEvent =
   | { type: "progress"; execution: string; app: string; stage: string; line: string }
   | { type: "audit"; id: number; action: string; app: string | null };
 
-/** In-process fan-out of live events to the server's subscribers. */
+/**
+ * Fan-out of live events to the server's subscribers. With several replicas, a relay also sends what
+ * happens here to the others and `deliver`s what happens there.
+ */
 export class EventBus {
   private readonly listeners = new Set<(event: LiveEvent) => void>();
+  /** Set by a relay: called for every event that happened in this process. */
+  onPublish: ((event: LiveEvent) => void) | undefined;
 
   subscribe(listener: (event: LiveEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Something happened here: tell this server's subscribers, and the other replicas. */
   publish(event: LiveEvent): void {
+    this.deliver(event);
+    this.onPublish?.(event);
+  }
+
+  /** Tell this server's subscribers only (an event relayed from another replica). */
+  deliver(event: LiveEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);

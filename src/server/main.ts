@@ -7,6 +7,7 @@ import { AuditLog } from "./audit.js";
 import { TokenStore } from "./auth/tokens.js";
 import { PlatformSource } from "./config.js";
 import { EventBus } from "./events.js";
+import { relayEvents } from "./events-relay.js";
 import { ExecutionStore } from "./executions/store.js";
 import { Worker } from "./executions/worker.js";
 import { registerApi } from "./http/api.js";
@@ -121,6 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await app.register(async (api) => registerApi(api, services), { prefix: "/api/v1" });
   await app.register(async (hooks) => registerHooks(hooks, { ...services, metrics }), { prefix: "/hooks" });
 
+  const relay = options.databaseUrl ? await relayEvents(events, options.databaseUrl, log) : undefined;
   const url = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 7700 });
   if (options.work ?? true) worker.start();
   log(
@@ -134,6 +136,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     worker,
     async close() {
       await worker.stop();
+      await relay?.close();
       await app.close();
       await store.close();
       requestObservers.splice(requestObservers.indexOf(observe), 1);

@@ -239,7 +239,7 @@ export interface ServerFixture {
 
 export async function startServerFixture(
   platform: Record<string, unknown>,
-  options: { databaseUrl?: string; port?: number } = {},
+  options: { databaseUrl?: string; port?: number; work?: boolean } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), "railyard-server-"));
   dirs.push(dir);
@@ -250,6 +250,7 @@ export async function startServerFixture(
     port: options.port ?? 0,
     adminToken: ADMIN_TOKEN,
     databaseUrl: options.databaseUrl,
+    work: options.work,
     pollMs: 100,
     log: process.env.RAILYARD_DEBUG ? (line) => process.stderr.write(`[server] ${line}\n`) : () => {},
   });
