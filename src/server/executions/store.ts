@@ -39,7 +39,11 @@ export function deployTargets(definition: PipelineDefinition): string[] {
 
 const json = (value: unknown) => JSON.stringify(value);
 
-/** Executions and their stages in the store; every change to them goes through here. */
+/**
+ * Executions and their stages in the store; every change to them goes through here. Times are
+ * `clock_timestamp()`, not `now()`: `now()` is when the transaction began, and a transaction that
+ * waited (for the app's advisory lock, say) would record a start before what it waited for ended.
+ */
 export class ExecutionStore {
   constructor(private readonly db: Kysely<Tables>) {}
 
@@ -131,8 +135,10 @@ export class ExecutionStore {
         .selectFrom("executions")
         .select("id")
         .where("status", "in", ["queued", "running", "waiting"])
-        .where("next_run_at", "<=", sql<Date>`now()`)
-        .where((w) => w.or([w("lease_until", "is", null), w("lease_until", "<", sql<Date>`now()`)]))
+        .where("next_run_at", "<=", sql<Date>`clock_timestamp()`)
+        .where((w) =>
+          w.or([w("lease_until", "is", null), w("lease_until", "<", sql<Date>`clock_timestamp()`)]),
+        )
         .orderBy("next_run_at")
         .limit(1)
         .forUpdate()
@@ -141,7 +147,10 @@ export class ExecutionStore {
       if (!due) return undefined;
       return tx
         .updateTable("executions")
-        .set({ lease_owner: owner, lease_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval` })
+        .set({
+          lease_owner: owner,
+          lease_until: sql<Date>`clock_timestamp() + ${`${leaseMs} milliseconds`}::interval`,
+        })
         .where("id", "=", due.id)
         .returningAll()
         .executeTakeFirst();
@@ -152,7 +161,7 @@ export class ExecutionStore {
   async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const renewed = await this.db
       .updateTable("executions")
-      .set({ lease_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .set({ lease_until: sql<Date>`clock_timestamp() + ${`${leaseMs} milliseconds`}::interval` })
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .returning("id")
@@ -174,7 +183,7 @@ export class ExecutionStore {
   async wake(where: { id?: string; app?: string }): Promise<void> {
     let query = this.db
       .updateTable("executions")
-      .set({ next_run_at: sql<Date>`now()` })
+      .set({ next_run_at: sql<Date>`clock_timestamp()` })
       .where("status", "in", ["queued", "running", "waiting"]);
     if (where.id) query = query.where("id", "=", where.id);
     if (where.app) query = query.where("app", "=", where.app);
@@ -191,8 +200,8 @@ export class ExecutionStore {
       .set({
         status,
         ...(fields.message !== undefined ? { message: fields.message } : {}),
-        ...(fields.started ? { started_at: sql<Date>`coalesce(started_at, now())` } : {}),
-        ...(fields.finished ? { finished_at: sql<Date>`now()` } : {}),
+        ...(fields.started ? { started_at: sql<Date>`coalesce(started_at, clock_timestamp())` } : {}),
+        ...(fields.finished ? { finished_at: sql<Date>`clock_timestamp()` } : {}),
       })
       .where("id", "=", id)
       .execute();
@@ -216,9 +225,12 @@ export class ExecutionStore {
         ...(change.message !== undefined ? { message: change.message } : {}),
         ...(change.output !== undefined ? { output: json(change.output) } : {}),
         ...(change.started
-          ? { started_at: sql<Date>`coalesce(started_at, now())`, attempts: sql<number>`attempts + 1` }
+          ? {
+              started_at: sql<Date>`coalesce(started_at, clock_timestamp())`,
+              attempts: sql<number>`attempts + 1`,
+            }
           : {}),
-        ...(change.finished ? { finished_at: sql<Date>`now()` } : {}),
+        ...(change.finished ? { finished_at: sql<Date>`clock_timestamp()` } : {}),
       })
       .where("execution_id", "=", executionId)
       .where("id", "=", stageId)
@@ -253,7 +265,11 @@ export class ExecutionStore {
       if (blockedBy) return { admitted: false as const, blockedBy };
       await tx
         .updateTable("executions")
-        .set({ status: "running", started_at: sql<Date>`coalesce(started_at, now())`, message: null })
+        .set({
+          status: "running",
+          started_at: sql<Date>`coalesce(started_at, clock_timestamp())`,
+          message: null,
+        })
         .where("id", "=", execution.id)
         .execute();
       return { admitted: true as const };
@@ -264,7 +280,11 @@ export class ExecutionStore {
   async supersedeOlder(execution: ExecutionRow): Promise<string[]> {
     const rows = await this.db
       .updateTable("executions")
-      .set({ status: "superseded", finished_at: sql<Date>`now()`, message: `superseded by ${execution.id}` })
+      .set({
+        status: "superseded",
+        finished_at: sql<Date>`clock_timestamp()`,
+        message: `superseded by ${execution.id}`,
+      })
       .where("app", "=", execution.app)
       .where("pipeline", "=", execution.pipeline)
       .where("status", "=", "queued")
@@ -277,7 +297,7 @@ export class ExecutionStore {
   async requestCancel(id: string): Promise<boolean> {
     const row = await this.db
       .updateTable("executions")
-      .set({ cancel_requested: true, next_run_at: sql<Date>`now()` })
+      .set({ cancel_requested: true, next_run_at: sql<Date>`clock_timestamp()` })
       .where("id", "=", id)
       .where("status", "in", ["queued", "running", "waiting"])
       .returning("id")
