@@ -79,7 +79,8 @@ describe("two server processes on one PostgreSQL", () => {
         // Each replica has its own disk for checkouts, as in a cluster; they share only PostgreSQL.
         dataDir: tempDir("railyard-data-"),
         databaseUrl,
-        leaseMs: 2_000,
+        // Short enough for a quick takeover, long enough that a busy CI machine does not lose leases.
+        leaseMs: 5_000,
         pollMs: 200,
         workers: 4,
         name,
@@ -138,8 +139,16 @@ describe("two server processes on one PostgreSQL", () => {
         return rows.length === all.length && rows.every((r) => FINAL.includes(r.status)) ? rows : undefined;
       },
       180_000,
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n--- survivor's log ---\n${survivor.output().slice(-4000)}`);
+    ).catch(async (error: unknown) => {
+      const { rows } = await db!.query(
+        `select e.id, e.app, e.status, e.message, e.lease_owner, e.lease_until, e.next_run_at,
+                json_agg(json_build_object('stage', s.id, 'status', s.status, 'message', s.message)) as stages
+         from executions e join stages s on s.execution_id = e.id
+         where e.status not in ('succeeded', 'failed', 'cancelled', 'superseded') group by e.id`,
+      );
+      throw new Error(
+        `${String(error)}\n--- unfinished ---\n${JSON.stringify(rows, null, 1)}\n--- survivor's log ---\n${survivor.output().slice(-4000)}`,
+      );
     });
     const notSucceeded = finished.filter((r) => r.status !== "succeeded");
     assert.deepEqual(notSucceeded, [], survivor.output().slice(-4000));
