@@ -52,10 +52,13 @@ export async function relayEvents(
     }, 1000);
   };
 
+  // One notification at a time on the one connection, in the order they happened.
+  let sending: Promise<unknown> = Promise.resolve();
   bus.onPublish = (event) => {
     const small = event.type === "progress" ? { ...event, line: event.line.slice(0, MAX_LINE) } : event;
-    client
-      ?.query("select pg_notify($1, $2)", [CHANNEL, JSON.stringify({ origin: me, event: small })])
+    const payload = JSON.stringify({ origin: me, event: small });
+    sending = sending
+      .then(() => client?.query("select pg_notify($1, $2)", [CHANNEL, payload]))
       .catch(() => {});
   };
   await connect();
