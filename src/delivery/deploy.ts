@@ -175,15 +175,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       // A failure here surfaces, with its context, when an object's path is needed.
       target.client.prefetchDiscovery(rendered.objects.map((o) => o.apiVersion)).catch(() => {}),
     ]);
-    // A stage that ran before (the server was killed, or a retry) finds its revision: a finished one
-    // is the result; one still deploying is taken up again under the same revision number.
-    const mine = listed.find((r) => sameOrigin(r.origin, request.origin));
-    if (mine && mine.status !== "deploying")
-      return { record: mine, changes: [], pruned: [], alreadyDone: true };
-    const records = await settleInterrupted(
-      target,
-      listed.filter((r) => r !== mine),
-    );
+    const { done, mine, records } = await takeUpRecords(target, listed, request.origin);
+    if (done) return done;
     const previous = records.at(-1);
     const objects = applyOrder(rendered.objects);
 
@@ -324,6 +317,28 @@ export async function applyAndWatch(
       (logTail ? `\nLast log lines:\n${logTail}` : "") +
       `\n${restored}`,
   );
+}
+
+/**
+ * The records of an app and environment, read under its lock, with the revision a pipeline stage made
+ * before, if any. A stage that ran before (its server was killed, a retry) finds its revision: a
+ * finished one is the result (`done`); one still deploying (`mine`) is taken up again under the same
+ * revision number. Any other record left "deploying" is settled as interrupted.
+ */
+export async function takeUpRecords(
+  target: KubeTarget,
+  listed: ReleaseRecord[],
+  origin: ReleaseOrigin | undefined,
+): Promise<{ done?: DeployResult; mine?: ReleaseRecord; records: ReleaseRecord[] }> {
+  const mine = listed.find((r) => sameOrigin(r.origin, origin));
+  if (mine && mine.status !== "deploying") {
+    return { done: { record: mine, changes: [], pruned: [], alreadyDone: true }, records: listed };
+  }
+  const records = await settleInterrupted(
+    target,
+    listed.filter((r) => r !== mine),
+  );
+  return { mine, records };
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   lastGoodRevision,
   originText,
   rollbackRecord,
-  sameOrigin,
 } from "../core/release/record.js";
 import { connectTarget } from "../adapters/kubernetes/connect.js";
 import { acquireDeployLock } from "../adapters/kubernetes/lock.js";
@@ -19,13 +18,7 @@ import type { KubeTarget } from "../adapters/kubernetes/target.js";
 import { readDeploymentState } from "../adapters/kubernetes/workloads.js";
 import { loadPlatformConfig, type PlatformConfig } from "../core/spec/platform.js";
 import { DEFAULT_CONFIG_FILE } from "./project.js";
-import {
-  applyAndWatch,
-  defaultActor,
-  objectsToReapply,
-  settleInterrupted,
-  type DeployResult,
-} from "./deploy.js";
+import { applyAndWatch, defaultActor, objectsToReapply, takeUpRecords, type DeployResult } from "./deploy.js";
 import type { Reporter } from "./reporter.js";
 
 /** History, status and rollback need only the platform config: the records in the cluster hold the rest. */
@@ -84,13 +77,8 @@ export async function rollback(
   });
   try {
     const listed = await listReleases(target, namespace, app, envName);
-    const mine = listed.find((r) => sameOrigin(r.origin, options.origin));
-    if (mine && mine.status !== "deploying")
-      return { record: mine, changes: [], pruned: [], alreadyDone: true };
-    const records = await settleInterrupted(
-      target,
-      listed.filter((r) => r !== mine),
-    );
+    const { done, mine, records } = await takeUpRecords(target, listed, options.origin);
+    if (done) return done;
     const current = records.at(-1);
     if (!current) {
       throw new NotFoundError(`${app} has no revisions in ${envName}.`, { hint: "Deploy it first." });

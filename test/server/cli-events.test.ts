@@ -1,48 +1,12 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- event payloads are walked by assertions */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
 import { run } from "../testkit/processes.js";
-import { ADMIN_TOKEN, createAppRepository, startServerFixture, tempDir } from "./fixture.js";
+import { collectEvents, createAppRepository, startServerFixture, tempDir } from "./fixture.js";
 
 const root = join(import.meta.dirname, "..", "..");
-
-/** Reads server-sent events until `done` says so (or 30 s pass). */
-async function collectEvents(url: string, done: (events: { event: string; data: any }[]) => boolean) {
-  const events: { event: string; data: any }[] = [];
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 30_000);
-  const response = await fetch(url, {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    signal: controller.signal,
-  });
-  assert.equal(response.headers.get("content-type"), "text/event-stream");
-  const reading = (async () => {
-    let buffered = "";
-    try {
-      for await (const chunk of response.body!) {
-        buffered += Buffer.from(chunk).toString("utf8");
-        let end: number;
-        while ((end = buffered.indexOf("\n\n")) >= 0) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-          if (done(events)) controller.abort();
-        }
-      }
-    } catch {
-      // aborted
-    } finally {
-      clearTimeout(timer);
-    }
-    return events;
-  })();
-  return reading;
-}
 
 describe("the server from the command line, followed live", () => {
   it("`railyard run --wait` starts a pipeline and follows it; server-sent events show every step", async () => {
@@ -86,7 +50,7 @@ describe("the server from the command line, followed live", () => {
         },
       );
 
-    const live = collectEvents(`${fx.server.url}/api/v1/events?app=tick`, (events) =>
+    const live = await collectEvents(`${fx.server.url}/api/v1/events?app=tick`, (events) =>
       events.some((e) => e.event === "execution" && ["succeeded", "failed"].includes(e.data.status)),
     );
     const ok = await cli(["--set", "version=2.0", "--wait"], deployer);
@@ -94,7 +58,7 @@ describe("the server from the command line, followed live", () => {
     assert.match(ok.stdout, /Execution [0-9a-f-]{36} of tick \(tick\) started\./);
     assert.match(ok.stdout, /succeeded\.\n$/);
 
-    const events = await live;
+    const events = await live.read;
     const stages = events.filter((e) => e.event === "stage").map((e) => `${e.data.stage}:${e.data.status}`);
     assert.deepEqual(stages, [
       "guard:running",

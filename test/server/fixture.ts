@@ -312,3 +312,54 @@ export async function restartPostgres(postgres: Postgres, downMs: number): Promi
     { timeoutMs: 90_000 },
   );
 }
+
+/** One server-sent event: its type, and its data parsed. */
+export interface LiveMessage {
+  event: string;
+  data: Body;
+}
+
+/**
+ * Opens a server's event stream (as the admin) and reads it until `done` says so, or 30 s pass.
+ * Resolves once the stream is open; `read` then resolves to every event read.
+ */
+export async function collectEvents(
+  url: string,
+  done: (events: LiveMessage[]) => boolean,
+): Promise<{ read: Promise<LiveMessage[]> }> {
+  const events: LiveMessage[] = [];
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    signal: controller.signal,
+  });
+  if (response.headers.get("content-type") !== "text/event-stream") {
+    throw new Error(
+      `expected an event stream, got ${response.status} ${response.headers.get("content-type")}`,
+    );
+  }
+  const read = (async () => {
+    let buffered = "";
+    try {
+      for await (const chunk of response.body!) {
+        buffered += Buffer.from(chunk).toString("utf8");
+        let end: number;
+        while ((end = buffered.indexOf("\n\n")) >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+          if (done(events)) controller.abort();
+        }
+      }
+    } catch {
+      // aborted
+    } finally {
+      clearTimeout(timer);
+    }
+    return events;
+  })();
+  return { read };
+}
