@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { ReleaseRecord } from "../core/release/record.js";
+import { inventorySelector } from "../core/render/render.js";
 import { connectEnvironment, history, rollback, status } from "../delivery/releases.js";
 import { listPods, streamContainerLog } from "../adapters/kubernetes/workloads.js";
 import { outputFormat, revisionNumber, timeoutOption } from "./options.js";
@@ -139,11 +140,7 @@ export function registerReleaseCommands(program: Command): void {
     .option("--tail <lines>", "lines per container", (v) => Number(v), 100)
     .action(async (app: string, opts: EnvOptions & { follow?: boolean; tail: number }) => {
       const where = connectEnvironment(opts.config, app, opts.env);
-      const pods = await listPods(
-        where.target,
-        where.namespace,
-        `railyard.dev/app=${app},railyard.dev/environment=${opts.env}`,
-      );
+      const pods = await listPods(where.target, where.namespace, inventorySelector(app, opts.env));
       if (pods.length === 0) {
         process.stdout.write(`${app} has no pods in ${opts.env}.\n`);
         return;

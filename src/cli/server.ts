@@ -1,3 +1,5 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { InvalidArgumentError, type Command } from "commander";
 import { InputError, RolloutError, UpstreamError } from "../core/errors.js";
 import { collectSet } from "./options.js";
@@ -36,6 +38,12 @@ export function registerServerCommands(program: Command): void {
     .action(async (opts: { config: string; host: string; port: number; dataDir?: string }) => {
       // Loaded only here: the other commands start faster without the server's dependencies.
       const { startServer } = await import("../server/main.js");
+      const { findPackageRoot } = await import("../server/http/web.js");
+      // From the sources this module is src/cli/server.ts; in the bundle, import.meta.url is
+      // dist/railyard.cjs (scripts/build.ts): either way the package root is a few folders up.
+      const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+      const webDir =
+        process.env.RAILYARD_WEB_DIR || (packageRoot ? join(packageRoot, "web", "dist") : undefined);
       const server = await startServer({
         configFile: opts.config,
         host: opts.host,
@@ -47,6 +55,7 @@ export function registerServerCommands(program: Command): void {
         pollMs: positiveIntegerFromEnv("RAILYARD_POLL_MS"),
         workers: positiveIntegerFromEnv("RAILYARD_WORKERS"),
         version: program.version(),
+        webDir,
       });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

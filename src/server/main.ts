@@ -14,6 +14,7 @@ import { registerApi } from "./http/api.js";
 import { errorBody, httpStatus } from "./http/errors.js";
 import { registerHooks } from "./http/hooks.js";
 import { openApiDocument } from "./http/openapi.js";
+import { registerSecurityHeaders, registerWeb } from "./http/web.js";
 import { Metrics } from "./metrics.js";
 import { Overview } from "./overview.js";
 
@@ -34,6 +35,8 @@ export interface ServerOptions {
   work?: boolean;
   log?: (line: string) => void;
   version?: string;
+  /** The built web UI (web/dist), served at `/`; without one, `/` says the UI is not built. */
+  webDir?: string;
 }
 
 export interface RunningServer {
@@ -44,7 +47,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The composition root of `railyard server`: store, worker, API, webhooks, health and metrics. */
+/** The composition root of `railyard server`: store, worker, API, webhooks, health, metrics and the web UI. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const platform = new PlatformSource(options.configFile);
@@ -89,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   const app = Fastify({ bodyLimit: 1024 * 1024, logger: false, forceCloseConnections: true });
+  registerSecurityHeaders(app);
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatus(error);
     if (status >= 500) log(`${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
@@ -121,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.get("/api/openapi.json", async () => document);
   await app.register(async (api) => registerApi(api, services), { prefix: "/api/v1" });
   await app.register(async (hooks) => registerHooks(hooks, { ...services, metrics }), { prefix: "/hooks" });
+  registerWeb(app, { dir: options.webDir, log });
 
   const relay = options.databaseUrl ? await relayEvents(events, options.databaseUrl, log) : undefined;
   const url = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 7700 });

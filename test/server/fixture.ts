@@ -239,7 +239,7 @@ export interface ServerFixture {
 
 export async function startServerFixture(
   platform: Record<string, unknown>,
-  options: { databaseUrl?: string; port?: number; work?: boolean } = {},
+  options: { databaseUrl?: string; port?: number; work?: boolean; webDir?: string } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), "railyard-server-"));
   dirs.push(dir);
@@ -251,6 +251,7 @@ export async function startServerFixture(
     adminToken: ADMIN_TOKEN,
     databaseUrl: options.databaseUrl,
     work: options.work,
+    webDir: options.webDir,
     pollMs: 100,
     log: process.env.RAILYARD_DEBUG ? (line) => process.stderr.write(`[server] ${line}\n`) : () => {},
   });

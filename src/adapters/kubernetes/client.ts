@@ -118,20 +118,42 @@ export class KubeClient {
     return (body ? JSON.parse(body) : undefined) as T;
   }
 
-  /** Streams a response body (pod logs with follow) to `onChunk` until the server closes it. */
+  /**
+   * Streams a response body (pod logs with follow) to `onChunk` until the server closes it or `signal`
+   * aborts (then it resolves quietly). `onOpen` runs once the server has answered with a success, before
+   * the first chunk; a promise `onChunk` returns is awaited, so a slow reader slows the stream down.
+   */
   async stream(
     path: string,
     query: RequestOptions["query"],
-    onChunk: (chunk: string) => void,
+    onChunk: (chunk: string) => void | Promise<void>,
+    options: { signal?: AbortSignal; timeoutMs?: number; onOpen?: () => void } = {},
   ): Promise<void> {
-    const res = await this.open("GET", path, { query });
+    const { signal } = options;
+    let res: IncomingMessage;
+    try {
+      res = await this.open("GET", path, { query, signal, timeoutMs: options.timeoutMs });
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
     if ((res.statusCode ?? 0) >= 400) {
       let body = "";
       for await (const chunk of res) body += String(chunk);
       throw new KubeApiError(res.statusCode ?? 0, body);
     }
+    options.onOpen?.();
     res.setEncoding("utf8");
-    for await (const chunk of res) onChunk(chunk as string);
+    try {
+      for await (const chunk of res) {
+        if (signal?.aborted) break;
+        await onChunk(chunk as string);
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    } finally {
+      res.destroy();
+    }
   }
 
   /**

@@ -100,22 +100,60 @@ export async function containerLogTail(
   return undefined;
 }
 
-/** Streams a container's log lines (following when asked) until the stream ends. */
+/**
+ * Streams a container's log lines (following when asked) until the stream ends or `signal` aborts.
+ * `onOpen` runs once the API server has accepted the request, before any text: a caller that answers
+ * over HTTP sends its headers then, and an error before it is still an ordinary error answer.
+ */
 export async function streamContainerLog(
   target: KubeTarget,
   namespace: string,
   pod: string,
   container: string,
-  options: { follow: boolean; tailLines: number },
-  onText: (text: string) => void,
+  options: { follow: boolean; tailLines: number; signal?: AbortSignal; onOpen?: () => void },
+  onText: (text: string) => void | Promise<void>,
 ): Promise<void> {
+  // Text is scrubbed a whole line at a time: a secret split across two chunks is still found.
+  let partial = "";
   await target.call(`read the logs of ${namespace}/${pod}/${container}`, () =>
     target.client.stream(
       logPath(namespace, pod),
       { container, follow: options.follow, tailLines: options.tailLines },
-      (chunk) => onText(target.scrub(chunk)),
+      async (chunk) => {
+        const text = partial + chunk;
+        const end = text.lastIndexOf("\n") + 1;
+        partial = text.slice(end);
+        if (end > 0) await onText(target.scrub(text.slice(0, end)));
+      },
+      // A followed log is quiet between lines: only the caller's signal ends it.
+      { signal: options.signal, onOpen: options.onOpen, timeoutMs: options.follow ? 0 : undefined },
     ),
   );
+  if (partial && !options.signal?.aborted) await onText(target.scrub(partial));
+}
+
+export async function readPod(target: KubeTarget, namespace: string, name: string): Promise<Pod | undefined> {
+  return target.call(`read Pod ${namespace}/${name}`, () =>
+    target.client
+      .request<Pod>("GET", `/api/v1${ns(namespace)}/pods/${encodeURIComponent(name)}`)
+      .catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }),
+  );
+}
+
+export async function listDeployments(
+  target: KubeTarget,
+  namespace: string,
+  labelSelector: string,
+): Promise<Deployment[]> {
+  const list = await target.call(`list Deployments in ${namespace}`, () =>
+    target.client.request<{ items: Deployment[] }>("GET", `/apis/apps/v1${ns(namespace)}/deployments`, {
+      query: { labelSelector },
+    }),
+  );
+  return list.items;
 }
 
 /**

@@ -55,6 +55,11 @@ export function inventoryLabels(app: string, environment: string): Record<string
   };
 }
 
+/** Selects an app's objects in an environment; the pods of a rendered Deployment carry the labels too. */
+export function inventorySelector(app: string, environment: string): string {
+  return `railyard.dev/app=${app},railyard.dev/environment=${environment}`;
+}
+
 /** Turns an app, an environment and args into Kubernetes objects. Pure: same input, same objects. */
 export function render(input: RenderInput): RenderedApp {
   const { app, environment } = input;

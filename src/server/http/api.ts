@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { NotAllowedError, NotFoundError } from "../../core/errors.js";
 import { approvalEnvironment, ungatedEnvironments } from "../../core/pipeline/permissions.js";
-import type { PipelineDefinition } from "../../core/pipeline/types.js";
+import type { ExecutionStatus, PipelineDefinition } from "../../core/pipeline/types.js";
 import { connectEnvironment, history } from "../../delivery/releases.js";
 import { isAdmin, mayApprove, mayDeploy } from "../auth/roles.js";
 import type { Principal, TokenStore } from "../auth/tokens.js";
@@ -13,8 +13,11 @@ import type { Overview } from "../overview.js";
 import { Snapshot } from "../snapshot.js";
 import { deployTargets, type ExecutionRow, type StageRow } from "../executions/store.js";
 import { appAtCommit, type RunServices, startExecution } from "../runs.js";
+import { EnvironmentTargets } from "../targets.js";
+import { registerAppViews } from "./app-views.js";
 import { AuthenticationError } from "./errors.js";
 import {
+  type AppStatusFilter,
   appsPage,
   appsQuery,
   auditQuery,
@@ -176,10 +179,19 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
       const query = parseWith(appsQuery, request.query, "query");
       const platform = services.platform.current();
       const needle = query.q?.toLowerCase();
-      const names = Object.keys(platform.apps ?? {})
+      let candidates = Object.keys(platform.apps ?? {})
         .filter((name) => (!needle || name.includes(needle)) && (!query.after || name > query.after))
-        .sort()
-        .slice(0, query.limit + 1);
+        .sort();
+      if (query.status) {
+        // Filtered before paging: a page holds `limit` matching apps. Both reads are shared snapshots.
+        const [states, latest] = await Promise.all([
+          services.overview.states(candidates),
+          latestExecutions.get(),
+        ]);
+        const matching = appsWithStatus(query.status, states, latest);
+        candidates = candidates.filter((name) => matching.has(name));
+      }
+      const names = candidates.slice(0, query.limit + 1);
       const page = names.slice(0, query.limit);
       const [states, latest] = await Promise.all([services.overview.states(page), latestExecutions.get()]);
       return {
@@ -343,6 +355,8 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
   app.post("/executions/:id/stages/:stage/approve", decide(true));
   app.post("/executions/:id/stages/:stage/reject", decide(false));
 
+  registerAppViews(app, new EnvironmentTargets(services.platform));
+
   app.get<{ Params: { app: string; env: string } }>(
     "/apps/:app/environments/:env/history",
     async (request) => {
@@ -457,6 +471,26 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
     },
   );
 }
+
+/**
+ * The apps that match a status filter of the app list: `failed` when an environment's last deploy or
+ * rollback failed or the latest execution failed; `active` when the latest execution is still going.
+ */
+function appsWithStatus(
+  status: AppStatusFilter,
+  states: { app: string; status: string }[],
+  latest: { app: string; status: string }[],
+): Set<string> {
+  if (status === "active") {
+    return new Set(latest.filter((e) => ACTIVE_STATUSES.includes(e.status)).map((e) => e.app));
+  }
+  return new Set([
+    ...states.filter((s) => s.status === "failed").map((s) => s.app),
+    ...latest.filter((e) => e.status === "failed").map((e) => e.app),
+  ]);
+}
+
+const ACTIVE_STATUSES: string[] = ["queued", "running", "waiting"] satisfies ExecutionStatus[];
 
 /**
  * Who may start a pipeline: deploy rights on every environment it reaches without an approval first;

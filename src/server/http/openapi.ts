@@ -1,5 +1,21 @@
 import { z } from "zod";
-import { decisionRequest, rollbackRequest, runRequest, sessionRequest, tokenRequest } from "./schemas.js";
+import {
+  appEnvironmentParams,
+  appsPage,
+  appsQuery,
+  decisionRequest,
+  diffQuery,
+  logsQuery,
+  podParams,
+  resourceTreeView,
+  revisionDiffView,
+  revisionParams,
+  revisionView,
+  rollbackRequest,
+  runRequest,
+  sessionRequest,
+  tokenRequest,
+} from "./schemas.js";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
 const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schema(s) } } });
@@ -7,6 +23,25 @@ const ok = (description: string) => ({
   description,
   content: { "application/json": { schema: { type: "object" } } },
 });
+/** A 200 answer described by the zod schema of what the route returns. */
+const okWith = (description: string, s: z.ZodType) => ({
+  description,
+  content: {
+    "application/json": { schema: z.toJSONSchema(s, { io: "output", unrepresentable: "any" }) },
+  },
+});
+/** Path or query parameters from the zod schema that validates them. */
+const parameters = (where: "path" | "query", s: z.ZodObject) =>
+  Object.entries(s.shape).map(([name, field]) => {
+    const { $schema: _, description, ...fieldSchema } = schema(field as z.ZodType);
+    return {
+      name,
+      in: where,
+      required: where === "path" || !(field as z.ZodType).safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema: fieldSchema,
+    };
+  });
 const errors = {
   "400": { description: "Invalid input; the body says which field and what to do." },
   "401": { description: "No valid token (or webhook signature)." },
@@ -43,7 +78,13 @@ export function openApiDocument(version: string) {
       "/api/v1/environments": {
         get: { summary: "Environments", responses: { "200": ok("Environments"), ...errors } },
       },
-      "/api/v1/apps": { get: { summary: "Registered apps", responses: { "200": ok("Apps"), ...errors } } },
+      "/api/v1/apps": {
+        get: {
+          summary: "Registered apps, a page at a time, with what runs in each environment",
+          parameters: parameters("query", appsQuery),
+          responses: { "200": okWith("A page of apps", appsPage), ...errors },
+        },
+      },
       "/api/v1/apps/{app}/pipeline": {
         get: {
           summary: "An app's resolved pipeline at its branch head",
@@ -64,6 +105,45 @@ export function openApiDocument(version: string) {
           summary: "Release records of an app in an environment",
           parameters: [path("app"), path("env")],
           responses: { "200": ok("Revisions"), ...errors },
+        },
+      },
+      "/api/v1/apps/{app}/environments/{env}/revisions/{revision}": {
+        get: {
+          summary: "One revision: its record and its objects as YAML (Secret values are never kept)",
+          parameters: parameters("path", revisionParams),
+          responses: { "200": okWith("The revision", revisionView), ...errors },
+        },
+      },
+      "/api/v1/apps/{app}/environments/{env}/diff": {
+        get: {
+          summary: "What changed between two revisions: a unified diff per object",
+          parameters: [...parameters("path", appEnvironmentParams), ...parameters("query", diffQuery)],
+          responses: { "200": okWith("The objects, each with its change", revisionDiffView), ...errors },
+        },
+      },
+      "/api/v1/apps/{app}/environments/{env}/resources": {
+        get: {
+          summary: "What runs now: Deployments, their ReplicaSets and pods, and the app's other objects",
+          parameters: parameters("path", appEnvironmentParams),
+          responses: {
+            "200": okWith("The resource tree", resourceTreeView),
+            ...errors,
+            "502": { description: "The environment's cluster cannot be reached, or failed." },
+          },
+        },
+      },
+      "/api/v1/apps/{app}/environments/{env}/pods/{pod}/logs": {
+        get: {
+          summary: "A container's log of one of the app's pods (text; streamed with follow=1)",
+          parameters: [...parameters("path", podParams), ...parameters("query", logsQuery)],
+          responses: {
+            "200": {
+              description: "Log text; with follow=1 it streams until the client disconnects.",
+              content: { "text/plain": { schema: { type: "string" } } },
+            },
+            ...errors,
+            "502": { description: "The environment's cluster cannot be reached, or failed." },
+          },
         },
       },
       "/api/v1/apps/{app}/environments/{env}/rollback": {
