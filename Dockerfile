@@ -1,5 +1,5 @@
 # Railyard's server as a container image: `docker build -t railyard:0.1.0 .`
-# Build stage: all dependencies, the bundled CLI and its code cache.
+# Build stage: all dependencies, the bundled CLI and its code cache, the web UI.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
@@ -16,6 +16,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist ./dist
+COPY --from=build /src/web/dist ./web/dist
 COPY bin ./bin
 USER node
 ENV NODE_ENV=production RAILYARD_DATA_DIR=/tmp/railyard

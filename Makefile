@@ -32,7 +32,7 @@ binaries: build
 	@$(RAILYARD) cluster build
 
 typecheck: setup
-	@npx tsc -p tsconfig.json
+	@npx tsc -p tsconfig.json && npx tsc -p web/tsconfig.json
 
 lint: setup
 	@npx eslint . && npx prettier --check --log-level=warn .

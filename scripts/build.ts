@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { build as buildWeb } from "vite";
 
 const root = join(import.meta.dirname, "..");
 await build({
@@ -26,6 +27,9 @@ await build({
   banner: { js: 'const __railyardModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
+
+// The web UI, served by `railyard server` from web/dist.
+await buildWeb({ configFile: join(root, "web/vite.config.ts"), logLevel: "warn" });
 
 // Warm the code cache with a representative command (parse, validate and render an app), so the
 // functions most commands need are in it from the first real run on.

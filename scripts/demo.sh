@@ -79,6 +79,7 @@ railyard history hello --config "$demo/railyard.config.yaml" --env staging
 cat <<TEXT
 
 Railyard runs at $url (log: $demo/server.log); admin token: $RAILYARD_ADMIN_TOKEN
+Open $url in a browser and sign in with that token: the overview, the pipeline graph, Approve.
 The sample app "hello" is deployed to hello-staging; its pipeline waits for an approval before production.
   curl -s -H "Authorization: Bearer $RAILYARD_ADMIN_TOKEN" $url/api/v1/executions | head -c 600
   # approve: POST $url/api/v1/executions/<id>/stages/approve/approve

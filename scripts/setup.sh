@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(git ca-certificates curl postgresql postgresql-client docker-registry skopeo)
+packages=(git ca-certificates curl postgresql postgresql-client docker-registry skopeo chromium fonts-dejavu-core)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -4,26 +4,14 @@ import { stringify } from "yaml";
 import { objectKey } from "../kube/kinds.js";
 import type { KubeObject } from "../kube/objects.js";
 import { redactSecretValues } from "../secrets/redact.js";
-import type { ReleaseRecord } from "./record.js";
+import type { ObjectChange, ObjectComparison, ReleaseRecord, RevisionComparison } from "./types.js";
 
-export const OBJECT_CHANGES = ["added", "removed", "changed", "unchanged"] as const;
-export type ObjectChange = (typeof OBJECT_CHANGES)[number];
-
-/** One object of two revisions: how it changed from the first to the second, as a unified diff. */
-export interface ObjectComparison {
-  kind: string;
-  name: string;
-  namespace?: string;
-  change: ObjectChange;
-  /** A unified diff of the object's YAML; empty when it did not change. */
-  diff: string;
-}
-
-export interface RevisionComparison {
-  from: number;
-  to: number;
-  objects: ObjectComparison[];
-}
+export {
+  OBJECT_CHANGES,
+  type ObjectChange,
+  type ObjectComparison,
+  type RevisionComparison,
+} from "./types.js";
 
 /**
  * An object as YAML, keys in the order they were stored. Records hold no Secret values; they are

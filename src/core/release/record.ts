@@ -1,49 +1,14 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { KubeObject } from "../kube/objects.js";
 import { redactSecretValues } from "../secrets/redact.js";
+import type { ReleaseOrigin, ReleaseRecord } from "./types.js";
 
-export const RELEASE_STATUSES = ["deploying", "succeeded", "failed"] as const;
-export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
-
-export interface ReleaseImage {
-  container: string;
-  /** The reference as rendered from the app file, e.g. `registry.local/api:1.4`. */
-  reference: string;
-  /** The digest it resolved to when the image policy pins digests. */
-  digest?: string;
-  /** What the workload runs: the pinned reference, or the tag when not pinned. */
-  deployed: string;
-}
-
-/** One deploy of an app to an environment: revision N, kept in the target cluster as a Secret. */
-export interface ReleaseRecord {
-  app: string;
-  environment: string;
-  namespace: string;
-  revision: number;
-  status: ReleaseStatus;
-  /** A rollback re-applies an earlier revision's objects as a new revision. */
-  rollbackOf?: number;
-  /** For a failed deploy that was rolled back automatically: the revision that rollback created. */
-  rolledBackBy?: number;
-  /** Rendered objects; Secret values are never stored (only their keys). */
-  objects: KubeObject[];
-  args: Record<string, string>;
-  images: ReleaseImage[];
-  source: { commit?: string; dirty?: boolean; file?: string };
-  actor: string;
-  startedAt: string;
-  finishedAt?: string;
-  diagnosis?: string;
-  message?: string;
-  /** The pipeline stage that made this revision: a stage run twice finds it instead of deploying again. */
-  origin?: ReleaseOrigin;
-}
-
-export interface ReleaseOrigin {
-  execution: string;
-  stage: string;
-}
+export {
+  RELEASE_STATUSES,
+  type ReleaseImage,
+  type ReleaseOrigin,
+  type ReleaseRecord,
+  type ReleaseStatus,
+} from "./types.js";
 
 /** How an origin reads in a lock holder's name and in messages. */
 export function originText(origin: ReleaseOrigin | undefined): string | undefined {

@@ -6,7 +6,7 @@
  * resolves image digests itself, so nothing here is trusted beyond choosing what to look at.
  */
 
-export const TRIGGER_SOURCES = ["github", "gitlab", "registry", "api", "cli"] as const;
+export const TRIGGER_SOURCES = ["github", "gitlab", "registry", "api", "cli", "ui"] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 export const TRIGGER_EVENT_KINDS = ["git-push", "git-tag", "merge", "image-push", "manual"] as const;
@@ -81,7 +81,7 @@ export interface ImagePushEvent extends EventBase<"registry"> {
   actor?: string;
 }
 
-export interface ManualEvent extends EventBase<"api" | "cli"> {
+export interface ManualEvent extends EventBase<"api" | "cli" | "ui"> {
   kind: "manual";
   actor: string;
   args: Record<string, string>;

@@ -256,7 +256,7 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
     const source = sourceOf(request);
     const { execution, created } = await startExecution(services, {
       at,
-      event: { kind: "manual", source: source === "cli" ? "cli" : "api", actor: actorOf(p), args: body.args },
+      event: { kind: "manual", source, actor: actorOf(p), args: body.args },
       triggerKey: `manual:${randomUUID()}`,
       args: body.args,
       actor: actorOf(p),
