@@ -67,8 +67,12 @@ async function awaitDeployments(
       const key = `${ref.namespace}/${ref.name}`;
       const deployment = await watch.read(ref.namespace, ref.name);
       if (!deployment) {
-        stillPending.push(ref);
-        continue;
+        // It was applied a moment ago: gone now means deleted (by hand, or with its namespace), as
+        // `kubectl rollout status` says too, rather than waited for until the deadline.
+        return {
+          ok: false,
+          message: `Deployment ${key} no longer exists: it was deleted during the rollout (check whether its namespace is being deleted).`,
+        };
       }
       const progress = assessDeploymentRollout(deployment);
       const line = `Deployment ${key}: ${progress.ready}/${progress.desired} pods ready, ${progress.updated} updated — ${progress.message}`;

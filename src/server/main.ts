@@ -12,7 +12,8 @@ import { ExecutionStore } from "./executions/store.js";
 import { Worker } from "./executions/worker.js";
 import { registerApi } from "./http/api.js";
 import { errorBody, httpStatus } from "./http/errors.js";
-import { registerHooks } from "./http/hooks.js";
+import { refuseOversizeBeforeContinue } from "./http/expect-continue.js";
+import { HOOK_BODY_LIMIT, registerHooks } from "./http/hooks.js";
 import { openApiDocument } from "./http/openapi.js";
 import { registerSecurityHeaders, registerWeb } from "./http/web.js";
 import { Metrics } from "./metrics.js";
@@ -46,6 +47,9 @@ export interface RunningServer {
   worker: Worker;
   close(): Promise<void>;
 }
+
+/** The largest JSON body the API reads; webhooks have their own limit (HOOK_BODY_LIMIT). */
+const API_BODY_LIMIT = 1024 * 1024;
 
 /** The composition root of `railyard server`: store, worker, API, webhooks, health, metrics and the web UI. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -91,7 +95,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     kick: () => worker.kick(),
   };
 
-  const app = Fastify({ bodyLimit: 1024 * 1024, logger: false, forceCloseConnections: true });
+  const app = Fastify({ bodyLimit: API_BODY_LIMIT, logger: false, forceCloseConnections: true });
+  refuseOversizeBeforeContinue(app.server, (url) =>
+    url.startsWith("/hooks/") ? HOOK_BODY_LIMIT : API_BODY_LIMIT,
+  );
   registerSecurityHeaders(app);
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatus(error);

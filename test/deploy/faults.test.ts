@@ -123,6 +123,27 @@ describe("a failing rollout is diagnosed and rolled back", { concurrency: true }
     });
   }
 
+  it("a Deployment deleted during its rollout ends the wait at once, saying so", async () => {
+    const cluster = await useCluster();
+    const { ns, project, request } = await deployV1(cluster, "deleted");
+    project.writeApp(withPodLabel("never-ready")(simpleApp("api")));
+    const reporter = recordingReporter();
+    const deploying = deploy({
+      ...request,
+      set: { version: "2.0" },
+      timeoutMs: 300_000,
+      rollbackOnFailure: false,
+      reporter,
+    }).catch((e: unknown) => e);
+    await waitFor("the rollout to be followed", async () =>
+      reporter.lines.some((line) => line.startsWith(`Deployment ${ns}/api:`)) ? true : undefined,
+    );
+    await cluster.apps.deleteNamespacedDeployment({ name: "api", namespace: ns });
+    const error = await deploying;
+    assert.ok(error instanceof RolloutError, `expected a RolloutError, got ${String(error)}`);
+    assert.match(error.message, /Deployment .*\/api no longer exists: it was deleted during the rollout/);
+  });
+
   it("the CLI exits 2 with the diagnosis; with --no-rollback the failed revision stays, recorded as failed", async () => {
     const cluster = await useCluster();
     const { ns, project } = await deployV1(cluster, "norollback");
