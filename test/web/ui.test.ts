@@ -28,10 +28,11 @@ const SECRET_ENV = "RAILYARD_UI_TEST_GITHUB_SECRET";
 const APP_FILE = "services/shop/railyard.yaml";
 const XSS = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;
 
-const appFile = (version: string) =>
+const appFile = (version: string, extra: Record<string, unknown> = {}) =>
   stringify({
     name: "shop",
     args: { version },
+    ...extra,
     replicas: 2,
     containers: [{ name: "app", image: "registry.example.test/shop:{{ version }}" }],
     pipeline: {
@@ -357,6 +358,30 @@ describe("the web UI", () => {
     assert.equal(await admin.evaluate("window.__pwned"), undefined);
     assert.equal(await admin.locator('img[src="x"]').count(), 0);
     assert.equal(await admin.locator("main script").count(), 0);
+  });
+
+  it("shows a failed deploy in red with its diagnosis, on the overview and in the pipeline graph", async () => {
+    for (const e of (await fx.api("GET", "/api/v1/executions?app=shop&status=waiting")).body.items) {
+      await fx.api("POST", `/api/v1/executions/${e.id}/cancel`);
+    }
+    // kwok's fault stages make the pods of this version crash (tools/cluster/stages/faults.yaml).
+    head = await repo.commit(
+      { [APP_FILE]: appFile("1.4", { podLabels: { "railyard.dev/fault": "crash-loop" } }) },
+      "a version that crashes",
+    );
+    const started = await fx.api("POST", "/api/v1/apps/shop/runs", { args: { version: "1.4" } });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    await fx.waitForExecution(started.body.id, ["failed"]);
+
+    await admin.goto(`${fx.server.url}/`);
+    const staging = admin.locator('[data-app="shop"] [data-env="staging"][data-status="failed"]');
+    await staging.getByText(/crash/i).waitFor();
+    assert.match((await staging.getAttribute("class")) ?? "", /failed/);
+    await shot(admin, "overview-failed");
+    await admin.goto(`${fx.server.url}/executions/${started.body.id}`);
+    await stage(admin, "deploy-staging", "failed");
+    await admin.getByTestId("stage-message").getByText(/crash/i).waitFor();
+    await shot(admin, "execution-failed");
   });
 
   it("met no Content-Security-Policy refusal and no script error on any page", () => {

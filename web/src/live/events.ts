@@ -11,6 +11,8 @@ export type LiveState = "connecting" | "live" | "reconnecting";
 
 /** The last progress lines of each running stage, by execution and stage. */
 const progress = new Map<string, string[]>();
+/** The newest progress line of each execution, whichever stage said it: the overview shows it. */
+const latestLine = new Map<string, string>();
 const progressListeners = new Set<() => void>();
 const PROGRESS_LINES = 200;
 
@@ -18,6 +20,7 @@ function addProgress(execution: string, stage: string, line: string): void {
   const key = `${execution}/${stage}`;
   const lines = [...(progress.get(key) ?? []), line].slice(-PROGRESS_LINES);
   progress.set(key, lines);
+  latestLine.set(execution, `${stage}: ${line.trim()}`);
   for (const listener of progressListeners) listener();
 }
 
@@ -31,6 +34,17 @@ export function useStageProgress(execution: string, stage: string): string[] {
       return () => progressListeners.delete(listener);
     },
     () => progress.get(`${execution}/${stage}`) ?? EMPTY,
+  );
+}
+
+/** The newest progress line of a running execution seen while this page was open, if any. */
+export function useLatestProgress(execution: string | undefined): string | undefined {
+  return useSyncExternalStore(
+    (listener) => {
+      progressListeners.add(listener);
+      return () => progressListeners.delete(listener);
+    },
+    () => (execution ? latestLine.get(execution) : undefined),
   );
 }
 

@@ -9,6 +9,7 @@ import type { AppSummary, DeployedHere, Environment, Page } from "../api/types.j
 import { Empty, ErrorNote, Loading } from "../components/feedback.js";
 import { StatusBadge, statusColor } from "../components/status.js";
 import { TimeAgo } from "../components/time.js";
+import { useLatestProgress } from "../live/events.js";
 
 const PAGE = 200;
 const ROW = 58;
@@ -157,32 +158,39 @@ function Matrix(props: { rows: AppSummary[]; envs: Environment[]; hasMore: boole
                 {envs.map((env) => (
                   <Cell key={env.name} app={app.name} env={env.name} here={app.environments[env.name]} />
                 ))}
-                <div className="matrix-cell">
-                  {app.latestExecution ? (
-                    <Anchor
-                      component={Link}
-                      to={`/executions/${app.latestExecution.id}`}
-                      size="sm"
-                      underline="never"
-                    >
-                      <Group gap={6} wrap="nowrap">
-                        <StatusBadge status={app.latestExecution.status} size="xs" />
-                        <Text size="xs" className="truncate" title={app.latestExecution.message ?? undefined}>
-                          {app.latestExecution.message ?? app.latestExecution.pipeline}
-                        </Text>
-                      </Group>
-                    </Anchor>
-                  ) : (
-                    <Text size="xs" c="dimmed">
-                      none yet
-                    </Text>
-                  )}
-                </div>
+                <LatestExecution execution={app.latestExecution} />
               </div>
             );
           })}
         </div>
       </div>
+    </div>
+  );
+}
+
+function LatestExecution({ execution }: { execution: AppSummary["latestExecution"] }) {
+  // A running execution says how far it got (pods ready 2/3) as its stages report progress.
+  const live = useLatestProgress(execution?.status === "running" ? execution.id : undefined);
+  if (!execution) {
+    return (
+      <div className="matrix-cell">
+        <Text size="xs" c="dimmed">
+          none yet
+        </Text>
+      </div>
+    );
+  }
+  const text = live ?? execution.message ?? execution.pipeline;
+  return (
+    <div className="matrix-cell" data-execution-status={execution.status}>
+      <Anchor component={Link} to={`/executions/${execution.id}`} size="sm" underline="never">
+        <Group gap={6} wrap="nowrap">
+          <StatusBadge status={execution.status} size="xs" />
+          <Text size="xs" className="truncate" title={text}>
+            {text}
+          </Text>
+        </Group>
+      </Anchor>
     </div>
   );
 }
