@@ -35,6 +35,39 @@ export class PrerequisiteError extends RailyardError {}
 /** A rollout did not complete. */
 export class RolloutError extends RailyardError {}
 
+/**
+ * The work was stopped from outside (the server is shutting down) before it finished. Nothing is
+ * recorded as failed: a durable execution is taken up again where it stood.
+ */
+export class StoppedError extends RailyardError {}
+
+/** Throws StoppedError once the signal has been aborted. */
+export function throwIfStopped(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) {
+    throw new StoppedError(`stopped while ${what}`, {
+      hint: "It continues where it stood when the server runs again.",
+    });
+  }
+}
+
+/** Resolves when `waiting` settles or the signal aborts, whichever comes first. */
+export function untilStopped(waiting: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal)
+    return waiting.then(
+      () => {},
+      () => {},
+    );
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", done, { once: true });
+    waiting.then(done, done);
+  });
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof RailyardError) {
     return error.hint ? `${error.message}\n  ${error.hint}` : error.message;

@@ -52,6 +52,11 @@ export interface DeployRequest {
   /** The pipeline stage deploying: its revision is made once, however often the stage runs. */
   origin?: ReleaseOrigin;
   /**
+   * Aborted when the server stops: waiting for the lock or the rollout ends with StoppedError, the
+   * record stays "deploying" and the stage, run again, takes it up under the same revision.
+   */
+  signal?: AbortSignal;
+  /**
    * Digests already chosen for image references (tag → digest), e.g. by an earlier stage of the same
    * pipeline: production runs exactly what staging ran even if the tag moved since.
    */
@@ -160,6 +165,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     wait: request.waitForLock ?? true,
     onWait: (message) => reporter.step(message),
     origin: originText(request.origin),
+    signal: request.signal,
   }).catch((error: unknown) => {
     if (error instanceof NotFoundError) {
       throw new NotFoundError(`namespace ${namespace} of environment ${envName} does not exist.`, {
@@ -240,6 +246,7 @@ export async function applyAndWatch(
     reporter: Reporter;
     live?: Map<string, KubeObject | undefined>;
     unchanged?: Map<string, KubeObject>;
+    signal?: AbortSignal;
   },
   scrub: (text: string) => string,
 ): Promise<DeployResult> {
@@ -263,6 +270,7 @@ export async function applyAndWatch(
     timeoutMs: options.timeoutMs ?? 5 * 60_000,
     since,
     reporter,
+    signal: options.signal,
   });
   if (outcome.ok) {
     // The record lists everything this revision owns, also the Secrets a rollback does not re-apply.

@@ -67,6 +67,8 @@ export async function rollback(
     actor?: string;
     /** The pipeline stage rolling back: it makes its revision once, however often it runs. */
     origin?: ReleaseOrigin;
+    /** Aborted when the server stops (see DeployRequest.signal). */
+    signal?: AbortSignal;
   },
 ): Promise<DeployResult> {
   const { target, namespace, app, envName } = where;
@@ -74,6 +76,7 @@ export async function rollback(
     wait: options.waitForLock ?? true,
     onWait: (message) => options.reporter.step(message),
     origin: originText(options.origin),
+    signal: options.signal,
   });
   try {
     const listed = await listReleases(target, namespace, app, envName);
@@ -111,7 +114,12 @@ export async function rollback(
       record,
       objectsToReapply(chosen),
       records,
-      { timeoutMs: options.timeoutMs, rollbackOnFailure: false, reporter: options.reporter },
+      {
+        timeoutMs: options.timeoutMs,
+        rollbackOnFailure: false,
+        reporter: options.reporter,
+        signal: options.signal,
+      },
       (text) => text,
     );
   } finally {

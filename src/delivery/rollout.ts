@@ -1,5 +1,6 @@
 import { diagnose, type Diagnosis } from "../core/diagnose/diagnose.js";
 import { assessDeploymentRollout } from "../core/health/rollout.js";
+import { throwIfStopped, untilStopped } from "../core/errors.js";
 import type { KubeEvent, KubeObject } from "../core/kube/objects.js";
 import {
   DeploymentWatch,
@@ -36,7 +37,7 @@ const FIRST_DETAILS_MS = 1000;
 export async function waitForRollout(
   target: KubeTarget,
   objects: KubeObject[],
-  options: { timeoutMs: number; since: Date; reporter: Reporter },
+  options: { timeoutMs: number; since: Date; reporter: Reporter; signal?: AbortSignal },
 ): Promise<RolloutOutcome> {
   const watch = new DeploymentWatch(target);
   try {
@@ -50,7 +51,7 @@ async function awaitDeployments(
   target: KubeTarget,
   watch: DeploymentWatch,
   objects: KubeObject[],
-  options: { timeoutMs: number; since: Date; reporter: Reporter },
+  options: { timeoutMs: number; since: Date; reporter: Reporter; signal?: AbortSignal },
 ): Promise<RolloutOutcome> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
@@ -62,6 +63,7 @@ async function awaitDeployments(
     .map((d) => ({ namespace: d.metadata.namespace!, name: d.metadata.name! }));
 
   while (pending.length > 0) {
+    throwIfStopped(options.signal, "waiting for the rollout");
     const stillPending: typeof pending = [];
     for (const ref of pending) {
       const key = `${ref.namespace}/${ref.name}`;
@@ -119,10 +121,13 @@ async function awaitDeployments(
     if (pending.length === 0) break;
     const remaining = Math.max(0, deadline - Date.now());
     if (watch.following(pending.map((ref) => `${ref.namespace}/${ref.name}`))) {
-      await watch.changed(Math.min(DETAILS_MS, remaining));
+      await untilStopped(watch.changed(Math.min(DETAILS_MS, remaining)), options.signal);
     } else {
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(pollInterval(Date.now() - started), remaining)),
+      await untilStopped(
+        new Promise((resolve) =>
+          setTimeout(resolve, Math.min(pollInterval(Date.now() - started), remaining)),
+        ),
+        options.signal,
       );
     }
   }

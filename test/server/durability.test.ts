@@ -166,6 +166,33 @@ describe("durable executions", () => {
     assert.equal(live.status?.readyReplicas, 1);
   });
 
+  it("SIGTERM while a deploy stage waits for its rollout: the server stops without waiting, and a restart completes it", async () => {
+    const cluster = await useCluster();
+    const { ns, repo, configFile } = await setUp(cluster, "dur-term");
+    const dataDir = tempDir("railyard-data-");
+    const options = { configFile, dataDir, leaseMs: LEASE_MS, pollMs: 200 };
+    const first = await startServerProcess({ ...options, name: "first" });
+    const one = await run(first.api, "1.0");
+    const done1 = await waitForExecutionOn(first.api, one, ["succeeded", "failed"], 60_000);
+    assert.equal(done1.status, "succeeded", await describeOnFailure(first, one));
+
+    await repo.commit({ "shop/railyard.yaml": appFile("1.0", true) });
+    const two = await run(first.api, "2.0");
+    await waitForRolloutUnderway(cluster, ns, first.api, two, "registry.example.test/shop:2.0");
+    assert.equal(await first.terminate(), 0, first.output());
+    assert.match(first.output(), /stopped while waiting for the rollout/);
+
+    const second = await startServerProcess({ ...options, name: "second" });
+    // Had the first server waited for the rollout, it would have recorded the stage as succeeded.
+    const left = await second.api("GET", `/api/v1/executions/${two}`);
+    assert.equal(left.body.stages[0].status, "running", JSON.stringify(left.body));
+    const done2 = await waitForExecutionOn(second.api, two, ["succeeded", "failed", "cancelled"], 120_000);
+    assert.equal(done2.status, "succeeded", await describeOnFailure(second, two));
+    assert.equal(done2.stages[0].output.revision, 2);
+    await assertOneRevisionPerStage(cluster, ns, second.api, [one, two]);
+    await assertAuditedOnce(second.api, two);
+  });
+
   it("PostgreSQL restarting while a deploy stage waits for its rollout: the execution still completes once", async () => {
     const cluster = await useCluster();
     postgres = await startPostgres();

@@ -136,6 +136,8 @@ export interface ServerProcess {
   output(): string;
   /** SIGKILL (kill -9): no shutdown code runs. Resolves once the process is gone. */
   kill(): Promise<void>;
+  /** SIGTERM, as Kubernetes stops a pod: resolves with the exit code once the process is gone. */
+  terminate(): Promise<number | null>;
 }
 
 export interface ServerProcessOptions {
@@ -209,6 +211,11 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     async kill() {
       await killProcessGroup(child);
       await exited;
+    },
+    async terminate() {
+      child.kill("SIGTERM");
+      await exited;
+      return child.exitCode;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import { randomBytes } from "node:crypto";
-import { ConflictError } from "../../core/errors.js";
+import { ConflictError, throwIfStopped, untilStopped } from "../../core/errors.js";
 import { isConflict, isNotFound } from "./errors.js";
 import type { KubeTarget } from "./target.js";
 
@@ -57,6 +57,8 @@ export async function acquireDeployLock(
      * it that was killed: its lease is taken over at once instead of after it expires.
      */
     origin?: string;
+    /** Stops waiting for another holder (StoppedError). */
+    signal?: AbortSignal;
   },
 ): Promise<DeployLock> {
   const name = `railyard-deploy-${app}-${environment}`.slice(0, 253);
@@ -136,7 +138,8 @@ export async function acquireDeployLock(
       if (!isConflict(error)) throw error;
       // Someone else created or took the lease between our read and write: read again.
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await untilStopped(new Promise((resolve) => setTimeout(resolve, 500)), options.signal);
+    throwIfStopped(options.signal, `waiting for the deploy lock of ${app} in ${environment}`);
   }
 }
 

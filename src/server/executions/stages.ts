@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { InputError, RailyardError, RolloutError, UpstreamError } from "../../core/errors.js";
+import { InputError, RailyardError, RolloutError, StoppedError, UpstreamError } from "../../core/errors.js";
 import { compileCondition } from "../../core/expressions/condition.js";
 import { webhookTargetAllowed } from "../../core/pipeline/definition.js";
 import { interpolate } from "../../core/spec/template.js";
@@ -42,6 +42,8 @@ export interface StageRun<S extends StageDefinition = StageDefinition> {
   platform: PlatformSource;
   checkoutsDir: string;
   reporter: Reporter;
+  /** Aborted when the worker stops: a long wait ends, and the stage runs again when taken up. */
+  signal?: AbortSignal;
 }
 
 /** Retries of a stage whose cluster or server could not be reached: 2 s, 4 s, 8 s, 16 s, then it fails. */
@@ -76,6 +78,8 @@ export async function runStage(run: StageRun): Promise<StageOutcome> {
   try {
     return await (runners[run.stage.kind] as (r: StageRun) => Promise<StageOutcome>)(run);
   } catch (error) {
+    // Not an outcome: the stage stays as it is and runs again when its execution is taken up.
+    if (error instanceof StoppedError) throw error;
     if (error instanceof UpstreamError) return retryLater(run, error);
     if (error instanceof RailyardError) {
       return { status: "failed", message: [error.message, error.hint].filter(Boolean).join(" ") };
@@ -138,6 +142,7 @@ async function runDeploy(run: StageRun<DeployStage>): Promise<StageOutcome> {
       git: { sha: (run.execution.source as ExecutionSource).commit, dirty: false },
       knownDigests: knownDigests(run),
       reporter: run.reporter,
+      signal: run.signal,
     });
     return revisionOutcome(result, run.stage.environment, "is live");
   } catch (error) {
@@ -171,6 +176,7 @@ async function runRollback(run: StageRun<RollbackStage>): Promise<StageOutcome> 
       actor: run.execution.actor,
       origin: origin(run),
       reporter: run.reporter,
+      signal: run.signal,
     });
     return revisionOutcome(result, run.stage.environment, "rolled back and live");
   } catch (error) {

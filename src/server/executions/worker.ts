@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { ConflictError } from "../../core/errors.js";
+import { ConflictError, StoppedError } from "../../core/errors.js";
 import { executionProgress } from "../../core/pipeline/progress.js";
 import {
   FINAL_STAGE_STATUSES,
@@ -46,6 +46,8 @@ export class Worker {
   private readonly pollMs: number;
   private readonly concurrency: number;
   private running = false;
+  /** Aborted by stop(): stages waiting for a rollout or a lock give up at once. */
+  private stopping = new AbortController();
   private loops: Promise<void>[] = [];
   private sleepers = new Set<() => void>();
   private storeDown = false;
@@ -61,6 +63,7 @@ export class Worker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.loops = Array.from({ length: this.concurrency }, () => this.loop());
   }
 
@@ -69,8 +72,14 @@ export class Worker {
     for (const wake of [...this.sleepers]) wake();
   }
 
+  /**
+   * Stops claiming work and ends what is in flight: a stage waiting for a rollout stops waiting and
+   * stays as it was (its record "deploying"), and its execution is given back, due again in a few
+   * seconds, for whichever worker runs next (this server restarted, or a replica).
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     this.kick();
     await Promise.all(this.loops);
   }
@@ -95,7 +104,11 @@ export class Worker {
       }
       if (claimed) {
         await this.advanceClaimed(claimed).catch((error: unknown) =>
-          this.options.log?.(`worker: execution ${claimed.id}: ${(error as Error).stack ?? String(error)}`),
+          this.options.log?.(
+            error instanceof StoppedError
+              ? `worker: execution ${claimed.id}: ${error.message}; it goes on when taken up again`
+              : `worker: execution ${claimed.id}: ${(error as Error).stack ?? String(error)}`,
+          ),
         );
         continue;
       }
@@ -240,6 +253,7 @@ export class Worker {
       platform: this.options.platform,
       checkoutsDir: this.options.checkoutsDir,
       reporter: this.reporter(execution, stage.id),
+      signal: this.stopping.signal,
     });
     const final = FINAL_STAGE_STATUSES.includes(outcome.status);
     if (outcome.status === "waiting" && state.status === "waiting" && state.message === outcome.message) {

@@ -6,6 +6,7 @@ import {
   PrerequisiteError,
   RailyardError,
   RolloutError,
+  StoppedError,
   UpstreamError,
 } from "../../core/errors.js";
 
@@ -21,7 +22,7 @@ export function httpStatus(error: unknown): number {
   if (error instanceof InputError) return 400;
   if (error instanceof RolloutError) return 422;
   if (error instanceof UpstreamError) return 502;
-  if (error instanceof PrerequisiteError) return 503;
+  if (error instanceof PrerequisiteError || error instanceof StoppedError) return 503;
   const status = (error as { statusCode?: number }).statusCode;
   return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
 }
