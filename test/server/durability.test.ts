@@ -127,22 +127,28 @@ async function describeOnFailure(server: ServerProcess, id: string): Promise<str
   return `${JSON.stringify(body, null, 1)}\n--- server log ---\n${server.output().slice(-4000)}`;
 }
 
+/**
+ * A server with revision 1 live (deployed the plain way) and execution `two` waiting for a rollout
+ * that turns ready only seconds later: the moment to stop or kill the server.
+ */
+async function rolloutUnderway(cluster: TestCluster, prefix: string) {
+  const { ns, repo, configFile } = await setUp(cluster, prefix);
+  const options = { configFile, dataDir: tempDir("railyard-data-"), leaseMs: LEASE_MS, pollMs: 200 };
+  const first = await startServerProcess({ ...options, name: "first" });
+  const one = await run(first.api, "1.0");
+  const done1 = await waitForExecutionOn(first.api, one, ["succeeded", "failed"], 60_000);
+  assert.equal(done1.status, "succeeded", await describeOnFailure(first, one));
+  await repo.commit({ "shop/railyard.yaml": appFile("1.0", true) });
+  const two = await run(first.api, "2.0");
+  await waitForRolloutUnderway(cluster, ns, first.api, two, "registry.example.test/shop:2.0");
+  return { ns, options, first, one, two };
+}
+
 describe("durable executions", () => {
   it("kill -9 while a deploy stage waits for its rollout: after a restart it completes, with one revision", async () => {
     const cluster = await useCluster();
-    const { ns, repo, configFile } = await setUp(cluster, "dur-kill");
-    const dataDir = tempDir("railyard-data-");
-    const options = { configFile, dataDir, leaseMs: LEASE_MS, pollMs: 200 };
-    const first = await startServerProcess({ ...options, name: "first" });
-
     // Revision 1 the plain way, so the interrupted stage makes revision 2 on top of a live one.
-    const one = await run(first.api, "1.0");
-    const done1 = await waitForExecutionOn(first.api, one, ["succeeded", "failed"], 60_000);
-    assert.equal(done1.status, "succeeded", await describeOnFailure(first, one));
-
-    await repo.commit({ "shop/railyard.yaml": appFile("1.0", true) });
-    const two = await run(first.api, "2.0");
-    await waitForRolloutUnderway(cluster, ns, first.api, two, "registry.example.test/shop:2.0");
+    const { ns, options, first, one, two } = await rolloutUnderway(cluster, "dur-kill");
     await first.kill();
 
     const second = await startServerProcess({ ...options, name: "second" });
@@ -168,17 +174,7 @@ describe("durable executions", () => {
 
   it("SIGTERM while a deploy stage waits for its rollout: the server stops without waiting, and a restart completes it", async () => {
     const cluster = await useCluster();
-    const { ns, repo, configFile } = await setUp(cluster, "dur-term");
-    const dataDir = tempDir("railyard-data-");
-    const options = { configFile, dataDir, leaseMs: LEASE_MS, pollMs: 200 };
-    const first = await startServerProcess({ ...options, name: "first" });
-    const one = await run(first.api, "1.0");
-    const done1 = await waitForExecutionOn(first.api, one, ["succeeded", "failed"], 60_000);
-    assert.equal(done1.status, "succeeded", await describeOnFailure(first, one));
-
-    await repo.commit({ "shop/railyard.yaml": appFile("1.0", true) });
-    const two = await run(first.api, "2.0");
-    await waitForRolloutUnderway(cluster, ns, first.api, two, "registry.example.test/shop:2.0");
+    const { ns, options, first, one, two } = await rolloutUnderway(cluster, "dur-term");
     assert.equal(await first.terminate(), 0, first.output());
     assert.match(first.output(), /stopped while waiting for the rollout/);
 

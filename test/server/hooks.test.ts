@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { useCluster, type TestCluster } from "../testkit/cluster.js";
 import { ensureDebianPackages } from "../testkit/debian.js";
 import { startGitServer } from "../testkit/git-server.js";
+import { githubPushPayload, githubSignature } from "../testkit/github.js";
 import { run } from "../testkit/processes.js";
 import {
   type AppRepository,
@@ -31,35 +32,10 @@ const appFile = (version: string) =>
     },
   });
 
-/** The body GitHub sends for a push of one commit, from its documented example with this repository's values. */
-async function pushPayload(repo: AppRepository, cloneUrl: string, before: string, after: string) {
-  const payload = JSON.parse(readFileSync(join(testdata, "github-push.json"), "utf8"));
-  const changes = await repo.changes(after);
-  const base = cloneUrl.replace(/\.git$/, "");
-  payload.before = before;
-  payload.after = after;
-  payload.compare = `${base}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`;
-  Object.assign(payload.repository, {
-    full_name: "acme/shop",
-    clone_url: cloneUrl,
-    html_url: base,
-    url: base,
-  });
-  payload.sender.login = "octo-pusher";
-  const commit = {
-    ...payload.head_commit,
-    id: after,
-    message: `change ${after.slice(0, 7)}`,
-    url: `${base}/commit/${after}`,
-    ...changes,
-  };
-  payload.commits = [commit];
-  payload.head_commit = commit;
-  return payload as Record<string, unknown>;
-}
+const pushPayload = (repo: AppRepository, cloneUrl: string, before: string, after: string) =>
+  githubPushPayload(repo, cloneUrl, { before, after });
 
-const sign = (body: string | Buffer, secret = SECRET) =>
-  `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+const sign = (body: string | Buffer, secret = SECRET) => githubSignature(body, secret);
 
 interface Delivery {
   event?: string;

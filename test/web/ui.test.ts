@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { stringify } from "yaml";
 import { useCluster, type TestCluster } from "../testkit/cluster.js";
 import { startGitServer } from "../testkit/git-server.js";
+import { githubPushPayload, githubSignature } from "../testkit/github.js";
 import {
   ADMIN_TOKEN,
   type AppRepository,
@@ -312,19 +313,12 @@ describe("the web UI", () => {
     // A push whose commit message carries markup, delivered as GitHub signs it (its documented payload).
     const before = head;
     head = await repo.commit({ [APP_FILE]: appFile("1.3") }, XSS);
-    const payload = JSON.parse(readFileSync(join(root, "testdata", "triggers", "github-push.json"), "utf8"));
-    const base = cloneUrl.replace(/\.git$/, "");
-    Object.assign(payload, { before, after: head, ref: "refs/heads/main" });
-    Object.assign(payload.repository, {
-      full_name: "acme/shop",
-      clone_url: cloneUrl,
-      html_url: base,
-      url: base,
-    });
-    payload.sender.login = "mallory";
-    const commit = { ...payload.head_commit, id: head, message: XSS, ...(await repo.changes(head)) };
-    payload.commits = [commit];
-    payload.head_commit = commit;
+    const payload = await githubPushPayload(
+      repo,
+      cloneUrl,
+      { before, after: head },
+      { message: XSS, sender: "mallory" },
+    );
     const body = JSON.stringify(payload);
     const delivered = await fetch(`${fx.server.url}/hooks/github`, {
       method: "POST",
@@ -332,7 +326,7 @@ describe("the web UI", () => {
         "content-type": "application/json",
         "x-github-event": "push",
         "x-github-delivery": randomUUID(),
-        "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+        "x-hub-signature-256": githubSignature(body, SECRET),
       },
       body,
     });
