@@ -32,8 +32,23 @@ export class UpstreamError extends RailyardError {}
 /** A required local tool (Go, a Debian package) is missing or too old. */
 export class PrerequisiteError extends RailyardError {}
 
+/** What an app runs in an environment after a failed rollout: the rollback's revision, or the failed one. */
+export interface ServingRevision {
+  revision: number;
+  images: { container: string; deployed: string; digest?: string }[];
+  args: Record<string, string>;
+}
+
 /** A rollout did not complete. */
-export class RolloutError extends RailyardError {}
+export class RolloutError extends RailyardError {
+  /** What serves now, when known: the revision rolled back to, or the failed one left applied. */
+  readonly serving: ServingRevision | undefined;
+
+  constructor(message: string, options: { hint?: string; cause?: unknown; serving?: ServingRevision } = {}) {
+    super(message, options);
+    this.serving = options.serving;
+  }
+}
 
 /**
  * The work was stopped from outside (the server is shutting down) before it finished. Nothing is

@@ -1,6 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import { dirname, relative, resolve } from "node:path";
-import { InputError, NotFoundError, RolloutError } from "../core/errors.js";
+import { InputError, NotFoundError, RolloutError, type ServingRevision } from "../core/errors.js";
 import { applyOrder, objectKey } from "../core/kube/kinds.js";
 import type { KubeObject } from "../core/kube/objects.js";
 import { objectRef } from "../core/kube/objects.js";
@@ -289,12 +289,14 @@ export async function applyAndWatch(
   if (!rollBack) {
     await finish(target, record, "failed", { diagnosis });
     const failed = `Revision ${record.revision} of ${record.app} failed in ${record.environment}: ${diagnosis}`;
-    if (record.rollbackOf !== undefined) throw new RolloutError(failed);
+    const serving = servingRevision(record);
+    if (record.rollbackOf !== undefined) throw new RolloutError(failed, { serving });
     const why = good ? "--no-rollback was given" : "there is no earlier good revision";
     throw new RolloutError(
       failed +
         (logTail ? `\nLast log lines:\n${logTail}` : "") +
         `\nNot rolled back (${why}); revision ${record.revision} stays applied and is recorded as failed.`,
+      { serving },
     );
   }
 
@@ -315,16 +317,25 @@ export async function applyAndWatch(
     { ...options, rollbackOnFailure: false, live: undefined, unchanged: undefined },
     scrub,
   ).then(
-    () =>
-      `Automatically rolled back to revision ${good.revision} (now revision ${rollback.revision}), which is serving again.`,
-    (error: unknown) =>
-      `The automatic rollback to revision ${good.revision} failed too: ${(error as Error).message}`,
+    () => ({
+      text: `Automatically rolled back to revision ${good.revision} (now revision ${rollback.revision}), which is serving again.`,
+      serving: servingRevision(rollback),
+    }),
+    (error: unknown) => ({
+      text: `The automatic rollback to revision ${good.revision} failed too: ${(error as Error).message}`,
+      serving: undefined,
+    }),
   );
   throw new RolloutError(
     `Revision ${record.revision} of ${record.app} failed in ${record.environment}: ${diagnosis}` +
       (logTail ? `\nLast log lines:\n${logTail}` : "") +
-      `\n${restored}`,
+      `\n${restored.text}`,
+    { serving: restored.serving },
   );
+}
+
+function servingRevision(record: ReleaseRecord): ServingRevision {
+  return { revision: record.revision, images: record.images, args: record.args };
 }
 
 /**

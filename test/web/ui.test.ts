@@ -371,6 +371,8 @@ describe("the web UI", () => {
     const staging = admin.locator('[data-app="shop"] [data-env="staging"][data-status="failed"]');
     await staging.getByText(/crash/i).waitFor();
     assert.match((await staging.getAttribute("class")) ?? "", /failed/);
+    // Staging was rolled back automatically: it shows the version it runs (1.3, as revision 6).
+    assert.match(await staging.innerText(), /^1\.3\s+r6\b/);
     await shot(admin, "overview-failed");
     await admin.goto(`${fx.server.url}/executions/${started.body.id}`);
     await stage(admin, "deploy-staging", "failed");

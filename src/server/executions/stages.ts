@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { InputError, RailyardError, RolloutError, StoppedError, UpstreamError } from "../../core/errors.js";
+import {
+  InputError,
+  RailyardError,
+  RolloutError,
+  type ServingRevision,
+  StoppedError,
+  UpstreamError,
+} from "../../core/errors.js";
 import { compileCondition } from "../../core/expressions/condition.js";
 import { webhookTargetAllowed } from "../../core/pipeline/definition.js";
 import { interpolate } from "../../core/spec/template.js";
@@ -30,6 +37,8 @@ export type StageOutcome =
       environment?: string;
       revisionBefore?: number;
       revisionAfter?: number;
+      /** What the environment runs after this stage, for the what-runs-where index (overview). */
+      serving?: ServingRevision;
     }
   | { status: "waiting"; message: string; until?: Date; output?: Record<string, unknown> };
 
@@ -124,6 +133,7 @@ function revisionOutcome(result: DeployResult, environment: string, verb: string
     output: { revision: record.revision, images: record.images, status: record.status },
     environment,
     revisionAfter: record.revision,
+    serving: { revision: record.revision, images: record.images, args: record.args },
   };
 }
 
@@ -147,7 +157,12 @@ async function runDeploy(run: StageRun<DeployStage>): Promise<StageOutcome> {
     return revisionOutcome(result, run.stage.environment, "is live");
   } catch (error) {
     if (error instanceof RolloutError) {
-      return { status: "failed", message: error.message, environment: run.stage.environment };
+      return {
+        status: "failed",
+        message: error.message,
+        environment: run.stage.environment,
+        serving: error.serving,
+      };
     }
     throw error;
   }
@@ -181,7 +196,12 @@ async function runRollback(run: StageRun<RollbackStage>): Promise<StageOutcome> 
     return revisionOutcome(result, run.stage.environment, "rolled back and live");
   } catch (error) {
     if (error instanceof RolloutError) {
-      return { status: "failed", message: error.message, environment: run.stage.environment };
+      return {
+        status: "failed",
+        message: error.message,
+        environment: run.stage.environment,
+        serving: error.serving,
+      };
     }
     throw error;
   }
@@ -200,7 +220,12 @@ async function runPatch(run: StageRun<PatchStage>): Promise<StageOutcome> {
     return { status: "succeeded", message, output: { image }, environment: run.stage.environment };
   } catch (error) {
     if (error instanceof RolloutError) {
-      return { status: "failed", message: error.message, environment: run.stage.environment };
+      return {
+        status: "failed",
+        message: error.message,
+        environment: run.stage.environment,
+        serving: error.serving,
+      };
     }
     throw error;
   }

@@ -280,13 +280,16 @@ export class Worker {
       outcome.environment &&
       (stage.kind === "deploy" || stage.kind === "rollback")
     ) {
+      // After a failed rollout that rolled back, the environment runs the rollback's revision: the
+      // index shows that version, marked failed with the diagnosis, not the version that failed.
+      const serving = "serving" in outcome ? outcome.serving : undefined;
       await this.options.overview?.record({
         app: execution.app,
         environment: outcome.environment,
-        revision: outcome.revisionAfter,
+        revision: serving?.revision ?? outcome.revisionAfter,
         status: outcome.status === "succeeded" ? "succeeded" : "failed",
-        images: (outcome.output?.images as DeployedState["images"] | undefined) ?? [],
-        args: execution.args,
+        images: serving?.images ?? (outcome.output?.images as DeployedState["images"] | undefined) ?? [],
+        args: serving?.args ?? execution.args,
         message: outcome.message,
         executionId: execution.id,
         actor: execution.actor,
