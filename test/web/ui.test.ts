@@ -380,6 +380,32 @@ describe("the web UI", () => {
     await shot(admin, "execution-failed");
   });
 
+  it("is keyboard reachable: an app from the overview, a stage of the pipeline graph", async () => {
+    /** Presses Tab until the focused element is the one wanted; fails after `limit` presses. */
+    const tabTo = async (page: Page, describe: string, limit = 30) => {
+      for (let i = 0; i < limit; i++) {
+        await page.keyboard.press("Tab");
+        const focused = await page.evaluate(
+          "(document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || '').trim()",
+        );
+        if (focused === describe) return;
+      }
+      assert.fail(`Tab never reached "${describe}"`);
+    };
+    await admin.goto(`${fx.server.url}/`);
+    await admin.locator('[data-app="shop"]').waitFor();
+    await tabTo(admin, "shop");
+    await admin.keyboard.press("Enter");
+    await admin.getByRole("heading", { name: "shop" }).waitFor();
+    assert.match(admin.url(), /\/apps\/shop$/);
+
+    await admin.goto(`${fx.server.url}/executions/${run}`);
+    await stage(admin, "deploy-production", "succeeded");
+    await tabTo(admin, "deploy-production: succeeded");
+    await admin.keyboard.press("Enter");
+    await admin.getByTestId("stage-detail").getByRole("heading", { name: "deploy-production" }).waitFor();
+  });
+
   it("met no Content-Security-Policy refusal and no script error on any page", () => {
     assert.deepEqual(violations, []);
   });
