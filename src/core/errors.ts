@@ -3,6 +3,8 @@
  * exit code (src/cli/exit-codes.ts) and, later, once to an HTTP status.
  */
 
+import type { ReleaseRecord } from "./release/types.js";
+
 export abstract class RailyardError extends Error {
   /** One sentence telling the reader how to get past this error. */
   readonly hint: string | undefined;
@@ -33,11 +35,7 @@ export class UpstreamError extends RailyardError {}
 export class PrerequisiteError extends RailyardError {}
 
 /** What an app runs in an environment after a failed rollout: the rollback's revision, or the failed one. */
-export interface ServingRevision {
-  revision: number;
-  images: { container: string; deployed: string; digest?: string }[];
-  args: Record<string, string>;
-}
+export type ServingRevision = Pick<ReleaseRecord, "revision" | "images" | "args">;
 
 /** A rollout did not complete. */
 export class RolloutError extends RailyardError {

@@ -137,6 +137,12 @@ function revisionOutcome(result: DeployResult, environment: string, verb: string
   };
 }
 
+/** A rollout that failed is the stage's outcome, not an error; any other error goes on up. */
+function rolloutFailure(error: unknown, environment: string): StageOutcome {
+  if (!(error instanceof RolloutError)) throw error;
+  return { status: "failed", message: error.message, environment, serving: error.serving };
+}
+
 async function runDeploy(run: StageRun<DeployStage>): Promise<StageOutcome> {
   const appFile = await appFileOf(run);
   try {
@@ -156,15 +162,7 @@ async function runDeploy(run: StageRun<DeployStage>): Promise<StageOutcome> {
     });
     return revisionOutcome(result, run.stage.environment, "is live");
   } catch (error) {
-    if (error instanceof RolloutError) {
-      return {
-        status: "failed",
-        message: error.message,
-        environment: run.stage.environment,
-        serving: error.serving,
-      };
-    }
-    throw error;
+    return rolloutFailure(error, run.stage.environment);
   }
 }
 
@@ -195,15 +193,7 @@ async function runRollback(run: StageRun<RollbackStage>): Promise<StageOutcome> 
     });
     return revisionOutcome(result, run.stage.environment, "rolled back and live");
   } catch (error) {
-    if (error instanceof RolloutError) {
-      return {
-        status: "failed",
-        message: error.message,
-        environment: run.stage.environment,
-        serving: error.serving,
-      };
-    }
-    throw error;
+    return rolloutFailure(error, run.stage.environment);
   }
 }
 
@@ -219,15 +209,7 @@ async function runPatch(run: StageRun<PatchStage>): Promise<StageOutcome> {
     });
     return { status: "succeeded", message, output: { image }, environment: run.stage.environment };
   } catch (error) {
-    if (error instanceof RolloutError) {
-      return {
-        status: "failed",
-        message: error.message,
-        environment: run.stage.environment,
-        serving: error.serving,
-      };
-    }
-    throw error;
+    return rolloutFailure(error, run.stage.environment);
   }
 }
 

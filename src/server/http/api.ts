@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { NotAllowedError, NotFoundError } from "../../core/errors.js";
 import { approvalEnvironment, ungatedEnvironments } from "../../core/pipeline/permissions.js";
 import type { ExecutionStatus, PipelineDefinition } from "../../core/pipeline/types.js";
-import { connectEnvironment, history } from "../../delivery/releases.js";
+import { history } from "../../delivery/releases.js";
 import { isAdmin, mayApprove, mayDeploy } from "../auth/roles.js";
 import type { Principal, TokenStore } from "../auth/tokens.js";
 import type { AuditLog } from "../audit.js";
@@ -355,13 +355,14 @@ export function registerApi(app: FastifyInstance, services: ApiServices): void {
   app.post("/executions/:id/stages/:stage/approve", decide(true));
   app.post("/executions/:id/stages/:stage/reject", decide(false));
 
-  registerAppViews(app, new EnvironmentTargets(services.platform));
+  // One kept connection per environment for the reads the UI repeats (history, resources, logs).
+  const targets = new EnvironmentTargets(services.platform);
+  registerAppViews(app, targets);
 
   app.get<{ Params: { app: string; env: string } }>(
     "/apps/:app/environments/:env/history",
     async (request) => {
-      const where = connectEnvironment(services.platform.file, request.params.app, request.params.env);
-      const records = await history(where);
+      const records = await history(targets.connect(request.params.app, request.params.env));
       return {
         items: records.map(({ objects: _objects, ...summary }) => summary),
       };

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { SECURITY_HEADERS } from "./web.js";
 
 /**
  * Answers `Expect: 100-continue` (curl and many HTTP clients send it before a large body) with 413
@@ -21,8 +22,8 @@ export function refuseOversizeBeforeContinue(server: Server, limitFor: (url: str
       response.writeHead(413, {
         "content-type": "application/json; charset=utf-8",
         "content-length": Buffer.byteLength(body),
-        "x-content-type-options": "nosniff",
         connection: "close",
+        ...SECURITY_HEADERS,
       });
       response.end(body);
       return;

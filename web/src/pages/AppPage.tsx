@@ -14,7 +14,6 @@ import {
   Text,
   TextInput,
   Title,
-  Tooltip,
 } from "@mantine/core";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
@@ -29,6 +28,7 @@ import type {
   RevisionDiff,
 } from "../api/types.js";
 import { Empty, ErrorNote, Loading } from "../components/feedback.js";
+import { GuardedButton } from "../components/GuardedButton.js";
 import { ResourceTree } from "../components/ResourceTree.js";
 import { StatusBadge } from "../components/status.js";
 import { TimeAgo } from "../components/time.js";
@@ -303,21 +303,15 @@ function History({ app, env }: { app: string; env: string }) {
                   <TimeAgo at={r.startedAt} />
                 </Table.Td>
                 <Table.Td>
-                  <Tooltip
-                    label={why ?? (r.revision === current ? "This revision is running now." : undefined)}
-                    disabled={!why && r.revision !== current}
+                  <GuardedButton
+                    why={why ?? (r.revision === current ? "This revision is running now." : undefined)}
+                    size="xs"
+                    variant="light"
+                    disabled={r.status === "deploying"}
+                    onClick={() => setTarget(r)}
                   >
-                    <span>
-                      <Button
-                        size="xs"
-                        variant="light"
-                        disabled={!!why || r.revision === current || r.status === "deploying"}
-                        onClick={() => setTarget(r)}
-                      >
-                        Roll back to {r.revision}
-                      </Button>
-                    </span>
-                  </Tooltip>
+                    Roll back to {r.revision}
+                  </GuardedButton>
                 </Table.Td>
               </Table.Tr>
             ))}

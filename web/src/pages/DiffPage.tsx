@@ -1,8 +1,9 @@
-import { Anchor, Badge, Card, Group, Stack, Text, Title } from "@mantine/core";
+import { Badge, Card, Group, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
-import { Link, useParams, useSearchParams } from "react-router";
+import { useParams, useSearchParams } from "react-router";
 import { api, enc, query } from "../api/client.js";
 import type { RevisionDiff } from "../api/types.js";
+import { AppEnvLink } from "../components/AppEnvLink.js";
 import { ErrorNote, Loading } from "../components/feedback.js";
 
 const CHANGE_COLOR = { added: "green", removed: "red", changed: "orange", unchanged: "gray" } as const;
@@ -21,10 +22,7 @@ export function DiffPage() {
   return (
     <Stack gap="sm">
       <Title order={2}>
-        <Anchor component={Link} to={`/apps/${enc(app)}/env/${enc(env)}`} inherit>
-          {app} in {env}
-        </Anchor>{" "}
-        · revision {from} → {to}
+        <AppEnvLink app={app} env={env} inherit /> · revision {from} → {to}
       </Title>
       {diff.isPending ? (
         <Loading what="the diff" />

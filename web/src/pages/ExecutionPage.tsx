@@ -1,10 +1,11 @@
 import { useState } from "react";
-import { Anchor, Button, Card, Code, Group, Stack, Text, Textarea, Title, Tooltip } from "@mantine/core";
+import { Anchor, Card, Code, Group, Stack, Text, Textarea, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { api, enc } from "../api/client.js";
 import type { Execution, StageView } from "../api/types.js";
 import { ErrorNote, Loading } from "../components/feedback.js";
+import { GuardedButton } from "../components/GuardedButton.js";
 import { PipelineGraph } from "../components/PipelineGraph.js";
 import { SafeLink } from "../components/SafeLink.js";
 import { StatusBadge } from "../components/status.js";
@@ -127,19 +128,15 @@ function CancelButton({ execution }: { execution: Execution }) {
   if (FINAL.includes(execution.status)) return null;
   return (
     <Stack gap={4} align="end">
-      <Tooltip label={why} disabled={!why}>
-        <span>
-          <Button
-            color="red"
-            variant="light"
-            disabled={!!why}
-            loading={cancel.isPending}
-            onClick={() => cancel.mutate()}
-          >
-            Cancel execution
-          </Button>
-        </span>
-      </Tooltip>
+      <GuardedButton
+        why={why}
+        color="red"
+        variant="light"
+        loading={cancel.isPending}
+        onClick={() => cancel.mutate()}
+      >
+        Cancel execution
+      </GuardedButton>
       {cancel.isError && <ErrorNote error={cancel.error} title="Not cancelled" />}
     </Stack>
   );
@@ -227,31 +224,23 @@ function Approval({ execution, stage }: { execution: Execution; stage: StageView
             minRows={1}
           />
           <Group>
-            <Tooltip label={why} disabled={!why}>
-              <span>
-                <Button
-                  color="green"
-                  disabled={!!why}
-                  loading={decide.isPending && decide.variables === "approve"}
-                  onClick={() => decide.mutate("approve")}
-                >
-                  Approve{env ? ` ${env}` : ""}
-                </Button>
-              </span>
-            </Tooltip>
-            <Tooltip label={why} disabled={!why}>
-              <span>
-                <Button
-                  color="red"
-                  variant="light"
-                  disabled={!!why}
-                  loading={decide.isPending && decide.variables === "reject"}
-                  onClick={() => decide.mutate("reject")}
-                >
-                  Reject
-                </Button>
-              </span>
-            </Tooltip>
+            <GuardedButton
+              why={why}
+              color="green"
+              loading={decide.isPending && decide.variables === "approve"}
+              onClick={() => decide.mutate("approve")}
+            >
+              Approve{env ? ` ${env}` : ""}
+            </GuardedButton>
+            <GuardedButton
+              why={why}
+              color="red"
+              variant="light"
+              loading={decide.isPending && decide.variables === "reject"}
+              onClick={() => decide.mutate("reject")}
+            >
+              Reject
+            </GuardedButton>
           </Group>
           {why && (
             <Text size="sm" c="dimmed" data-testid="approval-why-not">

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Anchor, Group, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
+import { Group, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { Link, useParams, useSearchParams } from "react-router";
+import { useParams, useSearchParams } from "react-router";
 import { enc, query, request } from "../api/client.js";
+import { AppEnvLink } from "../components/AppEnvLink.js";
 import { ErrorNote } from "../components/feedback.js";
 
 const MAX_LINES = 5000;
@@ -65,9 +66,7 @@ export function LogsPage() {
         <div>
           <Title order={2}>Logs of {pod}</Title>
           <Text size="sm" c="dimmed">
-            <Anchor component={Link} to={`/apps/${enc(app)}/env/${enc(env)}`}>
-              {app} in {env}
-            </Anchor>
+            <AppEnvLink app={app} env={env} />
             {container ? ` · container ${container}` : ""} ·{" "}
             {state === "following" ? "following" : state === "loading" ? "loading" : "ended"} · {lines.length}{" "}
             lines

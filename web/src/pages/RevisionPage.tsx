@@ -1,8 +1,9 @@
-import { Anchor, Code, Group, Stack, Text, Title } from "@mantine/core";
+import { Code, Group, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router";
+import { useParams } from "react-router";
 import { api, enc } from "../api/client.js";
 import type { RevisionManifest } from "../api/types.js";
+import { AppEnvLink } from "../components/AppEnvLink.js";
 import { ErrorNote, Loading } from "../components/feedback.js";
 import { StatusBadge } from "../components/status.js";
 import { TimeAgo } from "../components/time.js";
@@ -22,10 +23,7 @@ export function RevisionPage() {
   return (
     <Stack gap="sm">
       <Title order={2}>
-        <Anchor component={Link} to={`/apps/${enc(app)}/env/${enc(env)}`} inherit>
-          {app} in {env}
-        </Anchor>{" "}
-        · revision {r.revision}
+        <AppEnvLink app={app} env={env} inherit /> · revision {r.revision}
       </Title>
       <Group gap="sm">
         <StatusBadge status={r.status} />
